@@ -1,0 +1,61 @@
+"""flask --app moderation ... commands: init-db, create-moderator, requeue-stuck, demo."""
+import os
+import secrets
+
+import click
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from . import accounts, recovery, sites
+from .extensions import db
+from .models import Moderator
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db():
+        """Create or upgrade the schema (Alembic migrations) and the default site."""
+        upgrade()
+        sites.ensure_default(db.session)
+        db.session.commit()
+        click.echo(f"database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+    @app.cli.command("create-moderator")
+    @click.argument("username")
+    @click.option("--role", type=click.Choice(accounts.ROLES), default="moderator")
+    def create_moderator(username: str, role: str):
+        """Create a moderator; the password comes from MODERATION_PASSWORD or a prompt."""
+        password = os.environ.get("MODERATION_PASSWORD") or click.prompt(
+            "Password", hide_input=True, confirmation_prompt=True)
+        try:
+            accounts.create_moderator(db.session, username, password, role)
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+        click.echo(f"created {role} {username}")
+
+    @app.cli.command("requeue-stuck")
+    @click.option("--minutes", default=2, help="only items received at least this long ago")
+    def requeue_stuck(minutes: int):
+        """Hand items stuck in `received` to the workers again."""
+        from datetime import timedelta
+
+        from workers.tasks import enqueue_many
+        ids = recovery.stuck_items(db.session, timedelta(minutes=minutes))
+        db.session.remove()
+        click.echo(f"requeued {enqueue_many(ids)} of {len(ids)} stuck item(s)")
+
+    @app.cli.command("demo-login")
+    def demo_login():
+        """Create the demo moderator `demo` (admin) once, and print its login."""
+        path = os.path.join(app.instance_path, "demo-password.txt")
+        if db.session.scalar(select(Moderator).where(Moderator.username == "demo")) is None:
+            password = secrets.token_urlsafe(12)
+            accounts.create_moderator(db.session, "demo", password, role="admin")
+            db.session.commit()
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+                f.write(password)
+        with open(path) as f:
+            password = f.read().strip()
+        click.echo(f"demo moderator: username demo, password {password}")

@@ -1,0 +1,58 @@
+"""Settings from the environment. With no environment at all we run embedded:
+SQLite in the instance folder and Celery tasks executed in-process."""
+import os
+from pathlib import Path
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+def load(instance_path: str, env: os._Environ | dict | None = None) -> dict:
+    """Return the Flask config mapping for this environment; raises RuntimeError on an
+    unsafe production setup (a database URL with the development secret key)."""
+    env = os.environ if env is None else env
+    database_url = env.get("DATABASE_URL", "")
+    broker_url = env.get("CELERY_BROKER_URL", "")
+    embedded = not database_url
+    for prefix in ("postgres://", "postgresql://"):  # we ship psycopg 3, say so explicitly
+        if database_url.startswith(prefix):
+            database_url = "postgresql+psycopg://" + database_url[len(prefix):]
+    if embedded:
+        database_url = "sqlite:///" + str(Path(instance_path) / "moderation.sqlite3")
+    secret_key = env.get("SECRET_KEY", DEV_SECRET_KEY)
+    if not embedded and secret_key == DEV_SECRET_KEY:
+        raise RuntimeError("SECRET_KEY must be set when DATABASE_URL is (production mode)")
+    return {
+        "EMBEDDED": embedded,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": int(env.get("MODERATION_MAX_REQUEST_BYTES", 256 * 1024)),
+        "MODERATION_DEFAULT_ORIGINS": env.get("MODERATION_DEFAULT_ORIGINS", ""),
+        "MODERATION_STATUS_TOKEN_DAYS": int(env.get("MODERATION_STATUS_TOKEN_DAYS", 90)),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("MODERATION_SECURE_COOKIES", "") == "1",
+        "WTF_CSRF_TIME_LIMIT": None,  # a reader may take an hour to write a column
+        "CELERY": celery_settings(broker_url),
+    }
+
+
+def celery_settings(broker_url: str) -> dict:
+    """Celery settings: in-process (eager) without a broker, Redis with one."""
+    common = {
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_ignore_result": True,
+        "broker_connection_retry_on_startup": True,
+        # A reader's request must not hang on a dead broker: fail fast, the sweeper retries.
+        "task_publish_retry_policy": {"max_retries": 1, "interval_start": 0,
+                                      "interval_step": 0.2, "interval_max": 0.2},
+        "broker_transport_options": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        "beat_schedule": {
+            "requeue-stuck": {"task": "moderation.requeue_stuck", "schedule": 60.0},
+        },
+    }
+    if not broker_url:
+        return {**common, "task_always_eager": True, "broker_url": "memory://"}
+    return {**common, "broker_url": broker_url, "task_always_eager": False}

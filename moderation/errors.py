@@ -1,0 +1,65 @@
+"""Every failure a client can cause or meet becomes a clear 4xx/503 naming the problem:
+JSON under /api, an HTML page elsewhere; never a stack trace."""
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+from .intake import IntakeError
+
+log = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def error_response(status: int, message: str, field: str | None = None, code: str = ""):
+    if wants_json():
+        body = {"error": {"code": code or str(status), "field": field, "message": message}}
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(IntakeError)
+    def _intake(exc: IntakeError):
+        db.session.rollback()
+        return error_response(exc.status, exc.message, exc.field, "invalid_field")
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        return error_response(403, "this form has expired or did not come from our page "
+                                   f"({exc.description}); reload the page and send it again",
+                              field="csrf_token", code="csrf")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        db.session.rollback()
+        messages = {413: "the request is too large", 415: "unsupported content type",
+                    429: "too many requests; slow down and try again"}
+        message = messages.get(exc.code, exc.description or exc.name)
+        response = error_response(exc.code or 500, message, code=exc.name.lower().replace(" ", "_"))
+        if exc.code == 429 and getattr(exc, "retry_after", None):
+            response[0].headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database(exc: Exception):
+        log.warning("database unavailable: %s", exc.__class__.__name__)
+        try:
+            db.session.rollback()
+        except Exception:  # the connection may be gone with the server
+            pass
+        return error_response(503, "the database is unavailable; please try again shortly",
+                              code="database_unavailable")
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        db.session.rollback()
+        return error_response(500, "something went wrong on our side", code="internal_error")

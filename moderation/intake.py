@@ -1,0 +1,239 @@
+"""Building a `received` item from what a reader sent. Every field is checked here,
+and an IntakeError names the first bad one; nothing is added to the session until all
+fields are good, so a rejected request stores nothing."""
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .models import SUBMISSION_KINDS, Item, Site, Thread, utcnow
+from .spam.signals import body_hash
+
+NAME_MAX, EMAIL_MAX, TITLE_MAX, URL_MAX, SHORT_MAX = 80, 254, 200, 2000, 200
+BODY_MAX = {"comment": 5000, "news": 20000, "deal": 5000, "column": 40000,
+            "press_release": 40000}
+THREAD_KEY = re.compile(r"[^\x00-\x20\x7f]{1,200}")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
+
+# kind -> {field: (type, required)}; types are checked by _field() below.
+KIND_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
+    "news": {"source_url": ("url", False)},
+    "deal": {"merchant": ("line", True), "link": ("url", True), "price": ("price", False),
+             "coupon_code": ("line", False), "expires_on": ("date", False)},
+    "column": {"author_bio": ("text", False)},
+    "press_release": {"organisation": ("line", True), "media_contact": ("line", True),
+                      "release_date": ("date", False), "embargo_until": ("datetime", False)},
+}
+
+
+class IntakeError(ValueError):
+    """Bad input; `field` names the first bad field (None for the request as a whole)
+    and `errors` maps every bad field to its message."""
+
+    def __init__(self, field: str | None, message: str, status: int = 422,
+                 errors: dict[str, str] | None = None):
+        super().__init__(message)
+        self.field, self.message, self.status = field, message, status
+        self.errors = errors if errors is not None else ({field: message} if field else {})
+
+
+class _Checker:
+    """Checks fields one by one, collecting every error so a form can show them all."""
+
+    def __init__(self, data: Mapping[str, object]):
+        self.data, self.errors = data, {}
+
+    def text(self, field: str, max_length: int, **options) -> str:
+        try:
+            return _text(self.data, field, max_length, **options)
+        except IntakeError as exc:
+            self.errors.setdefault(field, exc.message)
+            return ""
+
+    def author(self) -> dict:
+        name = self.text("author_name", NAME_MAX, required=True, kind="line")
+        email = self.text("author_email", EMAIL_MAX, required=True, kind="email")
+        return {"author_name": name, "author_email": email}
+
+    def raise_any(self) -> None:
+        if self.errors:
+            field, message = next(iter(self.errors.items()))
+            raise IntakeError(field, message, errors=self.errors)
+
+
+@dataclass(frozen=True)
+class Context:
+    ip: str = ""
+    user_agent: str = ""
+    referrer: str = ""
+    form_served_at: datetime | None = None
+    honeypot: str = ""
+
+
+def find_site(session: Session, key: str) -> Site:
+    site = session.scalar(select(Site).where(Site.key == key))
+    if site is None:
+        raise IntakeError("site", f"unknown site {key!r}", status=404)
+    return site
+
+
+def receive_comment(session: Session, site_key: str, thread_key: str,
+                    data: Mapping[str, object], context: Context) -> Item:
+    """Add a received comment (and its thread on first comment); raises IntakeError."""
+    site = find_site(session, site_key)
+    if not THREAD_KEY.fullmatch(thread_key):
+        raise IntakeError("thread", "thread key must be 1-200 visible characters")
+    check = _Checker(data)
+    author = check.author()
+    body = check.text("body", BODY_MAX["comment"], required=True)
+    thread_url = check.text("thread_url", URL_MAX, kind="url")
+    thread_title = check.text("thread_title", TITLE_MAX, kind="line")
+    check.raise_any()
+    parent_id = _parent_id(data)
+    thread = session.scalar(select(Thread).where(Thread.site_id == site.id,
+                                                 Thread.key == thread_key))
+    if thread is not None and not thread.is_open:
+        raise IntakeError("thread", "this thread is closed to new comments", status=409)
+    if parent_id is not None:
+        parent = session.get(Item, parent_id)
+        if parent is None or thread is None or parent.thread_id != thread.id \
+                or parent.status != "approved":
+            raise IntakeError("parent_id", "parent_id is not a published comment of this thread")
+    if thread is None:
+        thread = _create_thread(session, site, thread_key, thread_url, thread_title)
+    item = Item(site=site, kind="comment", thread=thread, parent_id=parent_id, body_raw=body,
+                body_hash=body_hash(body), **author, **_context(context))
+    session.add(item)
+    return item
+
+
+def receive_submission(session: Session, site_key: str, kind: str,
+                       data: Mapping[str, object], context: Context) -> Item:
+    """Add a received news tip, deal, column or press release; raises IntakeError."""
+    if kind not in SUBMISSION_KINDS:
+        raise IntakeError("kind", f"unknown kind {kind!r}; use one of {', '.join(SUBMISSION_KINDS)}",
+                          status=404)
+    site = find_site(session, site_key)
+    check = _Checker(data)
+    author = check.author()
+    title = check.text("title", TITLE_MAX, required=True, kind="line")
+    body = check.text("body", BODY_MAX[kind], required=True)
+    fields = {}
+    for name, (type_, required) in KIND_FIELDS[kind].items():
+        value = check.text(name, field_max(type_), required=required, kind=type_)
+        if value:
+            fields[name] = value
+    check.raise_any()
+    item = Item(site=site, kind=kind, title=title, body_raw=body, fields=fields,
+                body_hash=body_hash(body), **author, **_context(context))
+    session.add(item)
+    return item
+
+
+def field_max(type_: str) -> int:
+    return {"line": SHORT_MAX, "text": SHORT_MAX * 10}.get(type_, URL_MAX)
+
+
+def _context(context: Context) -> dict:
+    return {"ip": context.ip[:45], "user_agent": context.user_agent[:500],
+            "referrer": context.referrer[:2000], "form_served_at": context.form_served_at,
+            "honeypot": context.honeypot[:500], "created_at": utcnow()}
+
+
+def _text(data: Mapping[str, object], field: str, max_length: int, *, required: bool = False,
+          kind: str = "text") -> str:
+    """The field as stripped text, checked for type, length and format."""
+    value = data.get(field)
+    if value is None or value == "":
+        if required:
+            raise IntakeError(field, f"{field} is required")
+        return ""
+    if not isinstance(value, str):
+        raise IntakeError(field, f"{field} must be a string")
+    if "\x00" in value or CONTROL.search(value):
+        raise IntakeError(field, f"{field} contains control characters")
+    value = value.strip()
+    if not value and required:
+        raise IntakeError(field, f"{field} must not be empty")
+    if len(value) > max_length:
+        raise IntakeError(field, f"{field} is too long ({len(value)} characters; at most {max_length})")
+    if kind != "text" and LINE_BREAK.search(value):
+        raise IntakeError(field, f"{field} must be a single line")
+    if value and kind in CHECKS:
+        value = CHECKS[kind](field, value)
+    return value
+
+
+def _email(field: str, value: str) -> str:
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise IntakeError(field, f"{field} is not a valid email address: {exc}") from None
+
+
+def _url(field: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise IntakeError(field, f"{field} must be an http or https URL")
+    return value
+
+
+def _price(field: str, value: str) -> str:
+    try:
+        amount = Decimal(value.lstrip("$€£ ").replace(",", ""))
+    except InvalidOperation:
+        raise IntakeError(field, f"{field} must be an amount such as 19.99") from None
+    if not amount.is_finite() or amount < 0 or amount > 10_000_000:
+        raise IntakeError(field, f"{field} must be between 0 and 10,000,000")
+    return value
+
+
+def _date(field: str, value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise IntakeError(field, f"{field} must be a date as YYYY-MM-DD") from None
+
+
+def _datetime(field: str, value: str) -> str:
+    try:
+        return datetime.fromisoformat(value).isoformat(timespec="minutes")
+    except ValueError:
+        raise IntakeError(field, f"{field} must be a date and time as YYYY-MM-DDTHH:MM") from None
+
+
+CHECKS = {"email": _email, "url": _url, "price": _price, "date": _date, "datetime": _datetime}
+
+
+def _parent_id(data: Mapping[str, object]) -> int | None:
+    value = data.get("parent_id")
+    if value in (None, ""):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)  # form fields arrive as strings
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise IntakeError("parent_id", "parent_id must be a whole number")
+    parent_id = value
+    if not 0 < parent_id < 2**63:
+        raise IntakeError("parent_id", "parent_id is out of range")
+    return parent_id
+
+
+def _create_thread(session: Session, site: Site, key: str, url: str, title: str) -> Thread:
+    """Create the thread, or take the one a concurrent first comment just created."""
+    try:
+        with session.begin_nested():
+            thread = Thread(site=site, key=key, url=url, title=title)
+            session.add(thread)
+        return thread
+    except IntegrityError:
+        return session.scalars(select(Thread).where(Thread.site_id == site.id,
+                                                    Thread.key == key)).one()

@@ -1,0 +1,118 @@
+"""The stored concepts: sites, threads, items, decisions and moderators."""
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+KINDS = ("comment", "news", "deal", "column", "press_release")
+SUBMISSION_KINDS = KINDS[1:]
+
+
+def utcnow() -> datetime:
+    """Naive UTC: SQLite keeps no zone, so every timestamp is UTC by convention."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Site(db.Model):
+    __tablename__ = "site"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Origins allowed to embed and post, e.g. ["https://news.example"].
+    allowed_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Thread(db.Model):
+    __tablename__ = "thread"
+    __table_args__ = (UniqueConstraint("site_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(2000), default="")
+    title: Mapped[str] = mapped_column(String(300), default="")
+    is_open: Mapped[bool] = mapped_column(default=True)
+    # Bumped whenever a comment of this thread enters or leaves `approved`: the read
+    # side caches a thread's JSON per revision, and it is the ETag.
+    revision: Mapped[int] = mapped_column(default=0)
+    approved_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    site: Mapped[Site] = relationship()
+
+
+class Item(db.Model):
+    __tablename__ = "item"
+    __table_args__ = (
+        Index("ix_item_thread_status", "thread_id", "status", "created_at"),
+        Index("ix_item_status_created", "status", "created_at"),
+        Index("ix_item_site_kind_status", "site_id", "kind", "status", "decided_at"),
+        Index("ix_item_author_email", "author_email"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    version: Mapped[int] = mapped_column(default=1)
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("thread.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    body_raw: Mapped[str] = mapped_column(Text)  # exactly as submitted, never overwritten
+    body_html: Mapped[str | None] = mapped_column(Text)  # sanitised by the worker
+    # Hash of the case- and space-folded body, for the exact-duplicate detector.
+    body_hash: Mapped[str] = mapped_column(String(40), index=True, default="")
+    # Kind-specific fields (source_url, merchant, price, ...), validated at intake.
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    author_name: Mapped[str] = mapped_column(String(100))
+    author_email: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(500), default="")
+    referrer: Mapped[str] = mapped_column(String(2000), default="")
+    form_served_at: Mapped[datetime | None]
+    honeypot: Mapped[str] = mapped_column(String(500), default="")
+    score: Mapped[float | None]
+    signals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+    site: Mapped[Site] = relationship()
+    thread: Mapped[Thread | None] = relationship()
+    decisions: Mapped[list["Decision"]] = relationship(
+        back_populates="item", order_by="Decision.id")
+
+
+class Moderator(db.Model):
+    __tablename__ = "moderator"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default="moderator")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # Flask-Login's user protocol
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class Decision(db.Model):
+    __tablename__ = "decision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderator.id"))
+    actor: Mapped[str] = mapped_column(String(80))  # a username, or "system"
+    reason: Mapped[str] = mapped_column(String(40), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    item: Mapped[Item] = relationship(back_populates="decisions")

@@ -1,0 +1,47 @@
+"""What every detector returns, and the folding they share."""
+import hashlib
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One reason behind a score. weight in [0, 1): how strongly it says spam on its own;
+    0 is informational. checked=False means the detector could not run."""
+    name: str
+    weight: float
+    detail: str
+    checked: bool = True
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The parts of an item the detectors read; None where the context is unknown
+    (as in offline evaluation on a corpus)."""
+    text: str
+    kind: str = "comment"
+    title: str = ""
+    author_name: str = ""
+    author_email: str = ""
+    ip: str = ""
+    honeypot: str = ""
+    form_served_at: datetime | None = None
+    received_at: datetime | None = None
+    site_id: int | None = None
+    item_id: int | None = None
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and space-folded text, for matching words and duplicates."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", stripped.casefold()).strip()
+
+
+def body_hash(text: str) -> str:
+    return hashlib.sha1(fold(text).encode()).hexdigest()

@@ -1,0 +1,416 @@
+/* Comment widget: <div id="comments" data-site="..." data-thread="..."></div>
+   <script src="https://<service>/embed.js" async></script>
+   Renders into an open shadow root. Only the server-sanitised `html` field is ever parsed as
+   HTML; every other reader-supplied value goes in as text. */
+(() => {
+  'use strict';
+
+  const me = document.currentScript ||
+    Array.from(document.querySelectorAll('script[src]')).reverse()
+      .find((s) => /\/embed\.js([?#]|$)/.test(s.src));
+  const originOf = (u) => { try { return new URL(u, location.href).origin; } catch (e) { return ''; } };
+  const API = ((me && me.dataset.base) || originOf(me && me.src) || location.origin)
+    .replace(/\/+$/, '') + '/api/v1';
+  const SELECTOR = '#comments[data-thread],[data-moderation-comments]';
+  const PAGE = 50;
+  const TOKEN_AGE = 12 * 3600e3; // the server accepts form tokens for 24 h
+  const KEEP = 30 * 864e5; // forget a reader's own unresolved comments after 30 days
+  const enc = encodeURIComponent;
+
+  // Unset custom properties make `font-family`/`color` inherit from the host page.
+  const CSS = `
+:host{display:block;--a:var(--moderation-accent,#1a5fb4);--m:var(--moderation-muted,#6b6b6b);--r:var(--moderation-radius,6px);--e:var(--moderation-error,#c01c28);--l:var(--moderation-rule,rgba(128,128,128,.35));font-family:var(--moderation-font);color:var(--moderation-text)}
+[hidden]{display:none!important}
+.moderation{background:var(--moderation-bg,transparent);line-height:1.5;text-align:start;text-transform:none;letter-spacing:normal;white-space:normal}
+h2,h3{line-height:1.25;margin:0 0 .75em;font-size:1.3em}
+h3{font-size:1.1em}
+ol{list-style:none;margin:0;padding:0}
+li{margin:0 0 1.25em}
+.moderation-replies{margin:.75em 0 0 .5em;padding-left:1em;border-left:2px solid var(--l)}
+.moderation-replies .moderation-replies .moderation-replies{margin-left:0;padding-left:.5em}
+.moderation-comment{outline-offset:4px}
+.moderation-meta{display:flex;flex-wrap:wrap;gap:.1em .75em;align-items:baseline}
+.moderation-author{font-weight:600;overflow-wrap:anywhere}
+.moderation-date,.moderation-note,.moderation-hint{color:var(--m);font-size:.875em}
+.moderation-note{font-style:italic}
+.moderation-body{overflow-wrap:anywhere;margin:.25em 0}
+.moderation-body>:first-child{margin-top:0}.moderation-body>:last-child{margin-bottom:0}
+.moderation-body a{color:var(--a)}
+.moderation-text{white-space:pre-wrap}
+.pending{border-left:3px dashed var(--m);padding-left:.75em}
+button{font:inherit;cursor:pointer;border-radius:var(--r)}
+button:disabled{opacity:.6;cursor:default}
+.moderation-actions button,.moderation-cancel{background:none;border:0;color:var(--a);padding:.2em .4em;margin-left:-.4em}
+.moderation-actions button:hover,.moderation-cancel:hover{text-decoration:underline}
+.moderation-more,.moderation-submit{border:1px solid var(--a);padding:.5em 1.1em;background:transparent;color:var(--a)}
+.moderation-submit{background:var(--a);color:var(--moderation-accent-text,#fff);font-weight:600;justify-self:start}
+:focus-visible{outline:2px solid var(--a);outline-offset:2px}
+.moderation-form{display:grid;gap:.9em;margin-top:2em;max-width:40em}
+label{display:block;font-weight:600;margin-bottom:.25em}
+input,textarea{box-sizing:border-box;width:100%;font:inherit;color:inherit;background:var(--moderation-input-bg,transparent);border:1px solid var(--m);border-radius:var(--r);padding:.5em .6em}
+textarea{min-height:7em;resize:vertical}
+[aria-invalid=true]{border-color:var(--e)}
+.moderation-error{color:var(--e);font-size:.9em;margin:.3em 0 0}
+.moderation-hint{margin:.25em 0 0}
+.moderation-replying{margin:0;display:flex;align-items:center;gap:.25em;flex-wrap:wrap}
+.moderation-cancel{font-size:1.2em;line-height:1;margin:0}
+.moderation-status{margin:0;font-weight:600}
+.moderation-hp{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+`;
+
+  // Constructed stylesheets pass a strict Content-Security-Policy (no 'unsafe-inline')
+  // on the host page; a <style> element is the fallback for older browsers.
+  function styles(root, css) {
+    try {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      root.adoptedStyleSheets = [sheet];
+      return [];
+    } catch (e) {
+      const node = document.createElement('style');
+      node.textContent = css;
+      return [node];
+    }
+  }
+
+  function h(tag, props, ...kids) {
+    const el = document.createElement(tag);
+    for (const k in props || {}) {
+      const v = props[k];
+      if (v == null || v === false) continue;
+      if (k === 'class') el.className = v;
+      else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+      else el.setAttribute(k, v === true ? '' : v);
+    }
+    for (const kid of kids) if (kid != null && kid !== false) el.append(kid); // strings become text nodes
+    return el;
+  }
+
+  const plural = (n, one, many) => n + ' ' + (n === 1 ? one : many);
+  const fmt = (() => {
+    try { return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }); } catch (e) { return null; }
+  })();
+  function when(iso) {
+    const d = new Date(iso);
+    return h('time', { class: 'moderation-date', datetime: iso || null },
+      fmt && !isNaN(d) ? fmt.format(d) : String(iso || ''));
+  }
+
+  async function api(path, init) {
+    let res;
+    try {
+      res = await fetch(API + path, Object.assign({ mode: 'cors', credentials: 'omit' }, init));
+    } catch (e) {
+      return { ok: false, status: 0, data: null, res: null };
+    }
+    let data = null;
+    try { data = await res.json(); } catch (e) { /* not JSON */ }
+    return { ok: res.ok, status: res.status, data, res };
+  }
+
+  function stored(key) {
+    try {
+      const v = JSON.parse(localStorage.getItem(key));
+      return Array.isArray(v) ? v.filter((e) => e && e.id != null) : [];
+    } catch (e) { return []; }
+  }
+  function store(key, list) {
+    try {
+      if (list.length) localStorage.setItem(key, JSON.stringify(list));
+      else localStorage.removeItem(key);
+    } catch (e) { /* storage blocked or full: the reader just won't see their pending comment */ }
+  }
+
+  function shadowOf(el) {
+    if (el.shadowRoot) return el.shadowRoot;
+    try { return el.attachShadow({ mode: 'open' }); } catch (e) {
+      return el.appendChild(document.createElement('div')).attachShadow({ mode: 'open' });
+    }
+  }
+
+  function mount(el) {
+    const site = el.dataset.site || 'default';
+    const thread = el.dataset.thread;
+    const root = shadowOf(el);
+    const S = {
+      path: `/sites/${enc(site)}/threads/${enc(thread)}`,
+      key: `moderation:pending:${site}:${thread}`,
+      arts: new Map(), // id -> <article>, approved and own
+      next: null, parent: null, token: null, tokenAt: 0, hp: 'website', busy: false,
+    };
+
+    const count = h('h2', { class: 'moderation-count' }, 'Loading comments\u2026');
+    const list = h('ol', { class: 'moderation-list' });
+    const notice = h('p', { class: 'moderation-error moderation-notice', role: 'alert', hidden: true });
+    const more = h('button', { type: 'button', class: 'moderation-more', hidden: true, onclick: () => loadMore().catch(() => say(notice, 'More comments could not be shown.')) }, 'Load more comments');
+    const wrap = h('section', { class: 'moderation' }, count, list, notice, more);
+    root.replaceChildren(...styles(root, CSS), wrap);
+    if (!thread) {
+      count.textContent = 'Comments';
+      say(notice, 'Comments are unavailable: the page gives no data-thread.');
+      return Promise.resolve();
+    }
+
+    // The form.
+    const errs = {};
+    const field = (name, label, control, hint) => {
+      Object.assign(control, { id: 'f-' + name, name, required: true });
+      errs[name] = h('p', { class: 'moderation-error', id: 'e-' + name, 'data-for': name, hidden: true });
+      const hintEl = hint && h('p', { class: 'moderation-hint', id: 'h-' + name }, hint);
+      control.setAttribute('aria-describedby', (hint ? 'h-' + name + ' ' : '') + 'e-' + name);
+      control.addEventListener('input', () => clearError(name));
+      return h('div', { class: 'moderation-field' }, h('label', { for: control.id }, label), control, hintEl, errs[name]);
+    };
+    const body = h('textarea', { rows: '5' });
+    const name = h('input', { type: 'text', autocomplete: 'name' });
+    const email = h('input', { type: 'email', autocomplete: 'email' });
+    const hp = h('input', { type: 'text', name: S.hp, id: 'f-hp', tabindex: '-1', autocomplete: 'off' });
+    const replyName = h('strong', { class: 'moderation-replying-name' });
+    const replying = h('p', { class: 'moderation-replying', hidden: true }, 'Replying to ', replyName,
+      h('button', { type: 'button', class: 'moderation-cancel', 'aria-label': 'Cancel reply', onclick: () => cancelReply(true) }, '\u00d7'));
+    const formError = h('p', { class: 'moderation-error moderation-form-error', role: 'alert', hidden: true });
+    const submit = h('button', { type: 'submit', class: 'moderation-submit' }, 'Post comment');
+    const status = h('p', { class: 'moderation-status', role: 'status', 'aria-live': 'polite' });
+    const form = h('form', { class: 'moderation-form', onsubmit: post },
+      h('h3', { class: 'moderation-form-title' }, 'Leave a comment'),
+      replying,
+      field('body', 'Comment', body),
+      field('author_name', 'Name', name),
+      field('author_email', 'Email', email, 'Never published.'),
+      h('div', { class: 'moderation-hp', 'aria-hidden': 'true' }, h('label', { for: 'f-hp' }, 'Leave this field empty'), hp),
+      formError, submit, status);
+    wrap.append(form);
+    getToken(); // now, not at submit: the server times from when the form was served
+
+    function say(p, text) { p.textContent = text; p.hidden = !text; }
+    function clearError(n) { say(errs[n], ''); (n === 'body' ? body : n === 'author_name' ? name : email).removeAttribute('aria-invalid'); }
+
+    async function getToken() {
+      const r = await api(`/sites/${enc(site)}/form-token`, { cache: 'no-store' });
+      if (r.ok && r.data && r.data.token) {
+        S.token = r.data.token;
+        S.tokenAt = Date.now();
+        if (r.data.honeypot) hp.name = S.hp = String(r.data.honeypot);
+      }
+    }
+
+    function comment(c) {
+      const id = String(c.id);
+      const author = String(c.author_name || 'Anonymous');
+      const replies = objects(c.replies);
+      const html = h('div', { class: 'moderation-body' });
+      html.innerHTML = typeof c.html === 'string' ? c.html : ''; // sanitised server-side
+      const reply = h('button', { type: 'button', class: 'moderation-reply', 'aria-label': 'Reply to ' + author }, 'Reply');
+      reply.onclick = () => {
+        S.parent = { id: Number(c.id), button: reply };
+        replyName.textContent = author;
+        replying.hidden = false;
+        body.focus();
+      };
+      const actions = h('div', { class: 'moderation-actions' }, reply);
+      const art = h('article', { class: 'moderation-comment', 'data-id': id, tabindex: '-1' },
+        h('header', { class: 'moderation-meta' }, h('span', { class: 'moderation-author' }, author), when(c.created_at)),
+        html, actions);
+      if (replies.length) {
+        const ol = h('ol', { class: 'moderation-replies', id: 'r-' + id }, ...replies.map(item));
+        const n = replies.reduce(function total(t, r) { return objects(r.replies).reduce(total, t) + 1; }, 0);
+        const label = (open) => (open ? 'Hide ' : 'Show ') + plural(n, 'reply', 'replies');
+        const toggle = h('button', { type: 'button', class: 'moderation-toggle', 'aria-expanded': 'true', 'aria-controls': ol.id }, label(true));
+        toggle.onclick = () => {
+          ol.hidden = !ol.hidden;
+          toggle.setAttribute('aria-expanded', String(!ol.hidden));
+          toggle.textContent = label(!ol.hidden);
+        };
+        actions.append(toggle);
+        art.append(ol);
+      }
+      const old = S.arts.get(id); // a pending copy shown earlier: the approved one replaces it
+      if (old && old.parentNode) old.parentNode.remove();
+      S.arts.set(id, art);
+      return art;
+    }
+    function objects(a) { return Array.isArray(a) ? a.filter((c) => c && typeof c === 'object') : []; }
+    function item(c) { return h('li', { class: 'moderation-item' }, comment(c)); }
+
+    function append(comments) {
+      const own = list.querySelector(':scope > .moderation-own'); // keep own comments last
+      const items = objects(comments).map(item);
+      items.forEach((li) => list.insertBefore(li, own));
+      return items[0] && items[0].firstChild;
+    }
+
+    function showOwn(e, approved) {
+      if (S.arts.has(String(e.id))) return;
+      const art = h('article', { class: 'moderation-comment' + (approved ? '' : ' pending'), 'data-id': String(e.id), tabindex: '-1' },
+        h('header', { class: 'moderation-meta' }, h('span', { class: 'moderation-author' }, String(e.author_name || '')),
+          when(e.created_at), approved ? null : h('span', { class: 'moderation-note' }, 'Awaiting moderation')),
+        h('div', { class: 'moderation-body moderation-text' }, String(e.body || '')));
+      S.arts.set(String(e.id), art);
+      const li = h('li', { class: 'moderation-item moderation-own' }, art);
+      const parent = e.parent_id != null && S.arts.get(String(e.parent_id));
+      if (!parent) return list.append(li);
+      let ol = parent.querySelector(':scope > .moderation-replies');
+      if (!ol) ol = parent.appendChild(h('ol', { class: 'moderation-replies' }));
+      if (ol.hidden) parent.querySelector(':scope > .moderation-actions > .moderation-toggle').click();
+      ol.append(li);
+    }
+
+    async function checkPending() {
+      const now = Date.now();
+      const all = stored(S.key);
+      const entries = all.filter((e) => now - Date.parse(e.created_at) < KEEP);
+      const done = new Set(all.filter((e) => !entries.includes(e)).map((e) => e.id));
+      const show = await Promise.all(entries.map(async (e) => {
+        if (S.arts.has(String(e.id))) return done.add(e.id) && null; // approved and on screen
+        const r = await api('/status/' + enc(e.status_token || ''), { cache: 'no-store' });
+        const st = r.data && r.data.status;
+        // approved (it is in the thread), rejected, or a token the server no longer knows
+        if (st === 'approved' || st === 'rejected' || (r.status >= 400 && r.status < 500 && r.status !== 429)) {
+          done.add(e.id);
+          return null;
+        }
+        return e; // still received/pending/spam, or we could not ask: show it as awaiting
+      }));
+      show.forEach((e) => e && showOwn(e, false));
+      store(S.key, stored(S.key).filter((e) => !done.has(e.id))); // re-read: a post may have landed meanwhile
+    }
+
+    function setNext(next) {
+      S.next = next || null;
+      more.hidden = !S.next;
+    }
+
+    async function loadFirst() {
+      say(notice, '');
+      const r = await api(S.path + `/comments?limit=${PAGE}`);
+      const d = r.data;
+      if (!r.ok || !d || !Array.isArray(d.comments)) {
+        count.textContent = 'Comments';
+        say(notice, 'Comments could not be loaded. ');
+        notice.append(h('button', { type: 'button', class: 'moderation-retry', onclick: start }, 'Try again'));
+        return;
+      }
+      const n = Number(d.count);
+      count.textContent = plural(Number.isFinite(n) ? n : d.comments.length, 'comment', 'comments');
+      count.dataset.count = String(Number.isFinite(n) ? n : d.comments.length);
+      list.replaceChildren();
+      S.arts.clear();
+      append(d.comments);
+      setNext(d.next);
+      if (d.closed === true || d.open === false) {
+        form.hidden = true;
+        wrap.append(h('p', { class: 'moderation-closed' }, 'Comments are closed.'));
+      }
+      await checkPending();
+    }
+
+    async function loadMore() {
+      if (!S.next) return;
+      more.disabled = true;
+      more.textContent = 'Loading\u2026';
+      const r = await api(S.path + `/comments?limit=${PAGE}&after=${enc(S.next)}`);
+      more.disabled = false;
+      more.textContent = 'Load more comments';
+      if (!r.ok || !r.data || !Array.isArray(r.data.comments)) {
+        say(notice, 'More comments could not be loaded. Please try again.');
+        return;
+      }
+      say(notice, '');
+      const first = append(r.data.comments);
+      setNext(r.data.next);
+      if (more.hidden && first) first.focus(); // the focused button just disappeared
+    }
+
+    function cancelReply(refocus) {
+      const p = S.parent;
+      S.parent = null;
+      replying.hidden = true;
+      replyName.textContent = '';
+      if (refocus) (p && p.button.isConnected ? p.button : body).focus();
+    }
+
+    function fail(r) {
+      const err = (r.data && r.data.error) || {};
+      const retry = r.res && r.res.headers.get('Retry-After');
+      let msg = typeof err.message === 'string' && err.message ? err.message
+        : r.status === 0 ? 'Could not reach the comment service. Please check your connection and try again.'
+        : r.status === 413 ? 'Your comment is too long.'
+        : r.status === 429 ? 'You are commenting too quickly.'
+        : `Your comment could not be sent (error ${r.status}). Please try again.`;
+      if (r.status === 429 && /^\d+$/.test(retry || '') && !/\d/.test(msg)) msg += ` Please try again in ${retry} seconds.`;
+      if (err.field === 'form_token') S.token = null; // fetch a fresh one next time
+      const control = { body, author_name: name, author_email: email }[err.field];
+      if (control) {
+        say(errs[err.field], msg);
+        control.setAttribute('aria-invalid', 'true');
+        control.focus();
+      } else {
+        say(formError, msg);
+      }
+    }
+
+    async function post(ev) {
+      ev.preventDefault();
+      if (S.busy) return;
+      ['body', 'author_name', 'author_email'].forEach(clearError);
+      say(formError, '');
+      status.textContent = '';
+      const blank = [[body, 'body', 'Please write a comment.'], [name, 'author_name', 'Please enter your name.']]
+        .find(([c]) => !c.value.trim());
+      if (blank) return fail({ status: 422, data: { error: { field: blank[1], message: blank[2] } } });
+      S.busy = submit.disabled = true;
+      form.setAttribute('aria-busy', 'true');
+      try {
+        if (!S.token || Date.now() - S.tokenAt > TOKEN_AGE) await getToken();
+        const payload = {
+          author_name: name.value.trim(),
+          author_email: email.value.trim(),
+          body: body.value,
+          thread_url: el.dataset.url || location.href.split('#')[0],
+          thread_title: el.dataset.title || document.title,
+          form_token: S.token || '',
+        };
+        payload[S.hp] = hp.value;
+        if (S.parent) payload.parent_id = S.parent.id;
+        const r = await api(S.path + '/comments', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+          body: JSON.stringify(payload),
+        });
+        if (!r.ok || !r.data || r.data.id == null) return fail(r);
+        const d = r.data;
+        const entry = {
+          id: d.id, status_token: d.status_token, author_name: payload.author_name, body: payload.body,
+          parent_id: payload.parent_id == null ? null : payload.parent_id, created_at: new Date().toISOString(),
+        };
+        body.value = '';
+        cancelReply(false);
+        if (d.status === 'approved') {
+          showOwn(entry, true);
+          status.textContent = 'Thanks! Your comment has been published.';
+        } else {
+          store(S.key, stored(S.key).concat(entry));
+          showOwn(entry, false);
+          status.textContent = 'Thanks! Your comment is awaiting moderation.';
+        }
+      } catch (e) {
+        say(formError, 'Something went wrong. Please try again.');
+      } finally {
+        S.busy = submit.disabled = false;
+        form.removeAttribute('aria-busy');
+      }
+    }
+
+    function start() { return loadFirst().catch(() => say(notice, 'Comments could not be shown.')); }
+    return start();
+  }
+
+  function render(el) {
+    if (el) return mount(el);
+    return Promise.all(Array.from(document.querySelectorAll(SELECTOR), mount));
+  }
+
+  window.ModerationEmbed = { render };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => render());
+  else render();
+})();

@@ -1,0 +1,175 @@
+"""The JSON API for the embed and the main site, under /api/v1."""
+import json
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from sqlalchemy import select
+from werkzeug.exceptions import Forbidden, UnsupportedMediaType
+
+from .. import embed, intake, tokens
+from ..extensions import db
+from ..models import Item, Site
+from .context import item_for_token, reader_context, status_url
+from workers.tasks import enqueue
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+LIMIT_DEFAULT = 50
+CACHE_CONTROL = "public, no-cache"  # revalidate every time: a decision shows at once
+
+
+def _allowed_origins(site) -> set[str]:
+    configured = current_app.config["MODERATION_DEFAULT_ORIGINS"].split(",")
+    own = request.host_url.rstrip("/")
+    return {o.strip().rstrip("/") for o in [*site.allowed_origins, *configured, own] if o.strip()}
+
+
+def _check_origin(site) -> str | None:
+    """The request's Origin when the site allows it; None when there is none (a server
+    talking to us). Raises Forbidden for a browser on another origin."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return None
+    if origin.rstrip("/") not in _allowed_origins(site):
+        raise Forbidden(f"origin {origin} is not allowed to post to site {site.key!r}")
+    return origin
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    """CORS headers for a site's allowed origins, on every answer, errors included (or
+    the browser hides the error from the widget)."""
+    origin = request.headers.get("Origin")
+    site_key = (request.view_args or {}).get("site_key")
+    if not origin or not site_key:
+        return response
+    try:
+        site = g.get("site") or db.session.scalar(select(Site).where(Site.key == site_key))
+        allowed = site is not None and origin.rstrip("/") in _allowed_origins(site)
+    except Exception:  # the database is down: the 503 goes out without CORS
+        return response
+    if allowed:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, If-None-Match"
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After"
+        response.headers["Access-Control-Max-Age"] = "600"
+        response.vary.add("Origin")
+    return response
+
+
+def _site(site_key: str) -> Site:
+    g.site = intake.find_site(db.session, site_key)
+    return g.site
+
+
+def _read_body() -> dict:
+    if request.mimetype == "application/json":
+        try:
+            data = json.loads(request.get_data(cache=False) or b"")
+        except (ValueError, RecursionError):
+            raise intake.IntakeError(None, "the body is not valid JSON", status=400) from None
+        if not isinstance(data, dict):
+            raise intake.IntakeError(None, "the JSON body must be an object", status=400)
+        return data
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return request.form.to_dict()
+    raise UnsupportedMediaType("send application/json or form fields")
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise intake.IntakeError(name, f"{name} must be a whole number from {low} to {high}",
+                                 status=400)
+    return int(raw)
+
+
+@bp.before_request
+def preflight():
+    """Answer CORS preflights ourselves: Flask's automatic OPTIONS knows no origins."""
+    if request.method == "OPTIONS" and request.view_args and "site_key" in request.view_args:
+        return Response(status=204)
+    return None
+
+
+@bp.get("/sites/<site_key>/threads/<path:thread_key>/comments")
+def comments(site_key: str, thread_key: str):
+    limit = _int_arg("limit", LIMIT_DEFAULT, 1, embed.PAGE_MAX)
+    after = _int_arg("after", 0, 0, 2**63 - 1)
+    site, thread = embed.find_thread(db.session, site_key, thread_key)
+    if site is None:
+        raise intake.IntakeError("site", f"unknown site {site_key!r}", status=404)
+    g.site = site
+    tag = embed.etag(site_key, thread, limit, after)
+    if request.if_none_match.contains(tag):
+        response = Response(status=304)
+    else:
+        page = embed.comments_page(db.session, current_app.extensions["page_cache"],
+                                   site_key, thread_key, thread, limit, after)
+        response = Response(page.body, mimetype="application/json")
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+@bp.post("/sites/<site_key>/threads/<path:thread_key>/comments")
+def post_comment(site_key: str, thread_key: str):
+    site = _site(site_key)
+    _check_origin(site)
+    data = _read_body()
+    item = intake.receive_comment(db.session, site_key, thread_key, data,
+                                  reader_context(data.get("form_token"), data.get("website")))
+    db.session.commit()
+    enqueue(item.id)
+    db.session.refresh(item)  # in-process mode has already processed it
+    token = tokens.status_token(current_app.secret_key, item.id)
+    body = {"id": item.id, "status": item.status, "status_token": token,
+            "status_url": status_url(token)}
+    return jsonify(body), 202
+
+
+@bp.get("/sites/<site_key>/form-token")
+def form_token(site_key: str):
+    _site(site_key)
+    response = jsonify(token=tokens.form_token(current_app.secret_key), honeypot="website")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/status/<token>")
+def status(token: str):
+    item = item_for_token(token)
+    response = jsonify(id=item.id, kind=item.kind, status=item.status,
+                       reason=_public_reason(item))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Access-Control-Allow-Origin"] = "*"  # the token is the credential
+    return response
+
+
+@bp.get("/sites/<site_key>/counts")
+def counts(site_key: str):
+    site = _site(site_key)
+    keys = list(dict.fromkeys(request.args.getlist("thread")))
+    if not keys or len(keys) > 100:
+        raise intake.IntakeError("thread", "name 1 to 100 threads as ?thread=a&thread=b", status=400)
+    response = jsonify(counts=embed.counts(db.session, site, keys))
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/sites/<site_key>/comments/recent")
+def recent(site_key: str):
+    site = _site(site_key)
+    limit = _int_arg("limit", 10, 1, 50)
+    response = jsonify(comments=embed.recent(db.session, site, limit))
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _public_reason(item: Item) -> str | None:
+    if item.status != "rejected" or not item.decisions:
+        return None
+    return item.decisions[-1].reason or None

@@ -1,0 +1,41 @@
+"""What the views share: the submission context, status tokens, safe redirects."""
+from urllib.parse import urlsplit
+
+from flask import current_app, request, url_for
+
+from .. import intake, tokens
+from ..extensions import db
+from ..models import Item
+
+
+def reader_context(form_token: object, honeypot: object) -> intake.Context:
+    served = tokens.read_form_token(current_app.secret_key,
+                                    form_token if isinstance(form_token, str) else "")
+    return intake.Context(
+        ip=request.remote_addr or "",
+        user_agent=request.headers.get("User-Agent", ""),
+        referrer=request.headers.get("Referer", ""),
+        form_served_at=served,
+        honeypot=honeypot if isinstance(honeypot, str) else "")
+
+
+def status_url(token: str) -> str:
+    return url_for("submit.status", token=token, _external=True)
+
+
+def item_for_token(token: str) -> Item:
+    """The item a status token names; IntakeError(404) for a bad or expired token."""
+    item_id = tokens.read_status_token(current_app.secret_key, token,
+                                       current_app.config["MODERATION_STATUS_TOKEN_DAYS"])
+    item = db.session.get(Item, item_id) if item_id else None
+    if item is None:
+        raise intake.IntakeError("token", "this status link is invalid or has expired", status=404)
+    return item
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site, so a crafted link cannot send a moderator elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") \
+            and not urlsplit(target).netloc and "\\" not in target:
+        return target
+    return url_for("review.queue")

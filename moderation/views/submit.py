@@ -1,0 +1,61 @@
+"""Readers' HTML forms for news tips, deals, columns and press releases, and the
+submitter's status page."""
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from .. import intake, tokens
+from ..extensions import db
+from ..forms import KIND_FIELDS, KIND_LABELS, form_class
+from ..models import SUBMISSION_KINDS
+from .context import item_for_token, reader_context, status_url
+from workers.tasks import enqueue
+
+bp = Blueprint("submit", __name__)
+
+
+@bp.get("/submit")
+def choose():
+    return render_template("submit/choose.html", kinds=KIND_LABELS,
+                           site=request.args.get("site", "default"))
+
+
+@bp.route("/submit/<kind>", methods=["GET", "POST"])
+def form(kind: str):
+    if kind not in SUBMISSION_KINDS:
+        abort(404, f"there is no {kind!r} form; choose one at /submit")
+    site_key = request.args.get("site", "default")
+    intake.find_site(db.session, site_key)
+    form = form_class(kind)()
+    status = 200
+    if form.validate_on_submit():  # CSRF; every field rule is intake's
+        data = {name: field.data for name, field in form._fields.items()}
+        try:
+            item = intake.receive_submission(
+                db.session, site_key, kind, data, reader_context(form.form_token.data,
+                                                                 form.website.data))
+        except intake.IntakeError as exc:
+            db.session.rollback()
+            for name, message in exc.errors.items():
+                if name in form:
+                    form[name].errors = [*form[name].errors, message]
+            status = exc.status
+        else:
+            db.session.commit()
+            enqueue(item.id)
+            token = tokens.status_token(current_app.secret_key, item.id)
+            return redirect(url_for("submit.thanks", token=token), code=303)
+    form.form_token.data = tokens.form_token(current_app.secret_key)
+    return render_template("submit/form.html", form=form, kind=kind, label=KIND_LABELS[kind],
+                           extra_fields=list(KIND_FIELDS[kind]), site=site_key), status
+
+
+@bp.get("/submit/thanks/<token>")
+def thanks(token: str):
+    item = item_for_token(token)
+    return render_template("submit/thanks.html", item=item, status_link=status_url(token))
+
+
+@bp.get("/status/<token>")
+def status(token: str):
+    item = item_for_token(token)
+    decision = item.decisions[-1] if item.status == "rejected" and item.decisions else None
+    return render_template("submit/status.html", item=item, decision=decision)

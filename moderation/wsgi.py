@@ -1,0 +1,4 @@
+"""gunicorn entry: `gunicorn moderation.wsgi:app`."""
+from . import create_app
+
+app = create_app()

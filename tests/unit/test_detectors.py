@@ -1,0 +1,75 @@
+from datetime import datetime, timedelta
+
+from moderation.spam import form, links, words
+from moderation.spam.scorer import combine, score
+from moderation.spam.signals import Sample, Signal, fold
+
+NOW = datetime(2026, 11, 28, 12, 0, 0)
+
+
+def names(signals):
+    return {s.name: s for s in signals}
+
+
+def test_links_count_domains_and_shorteners():
+    found = names(links.check(Sample(text="go http://bit.ly/x and https://www.shop.example/a www.shop.example/b")))
+    assert found["links"].detail == "3 link(s) to 2 domain(s)" and found["links"].weight == 0.6
+    assert found["link_shortener"].detail == "bit.ly"
+    assert "blocked_domain" not in found
+    blocked = names(links.check(Sample(text="http://pills.example"), frozenset({"pills.example"})))
+    assert blocked["blocked_domain"].weight >= 0.9
+
+
+def test_honeypot_and_time_to_submit():
+    quick = names(form.check(Sample(text="x", honeypot="http://spam", form_served_at=NOW,
+                                    received_at=NOW + timedelta(seconds=1))))
+    assert quick["honeypot"].weight > 0.9 and quick["too_fast"].weight > 0
+    human = names(form.check(Sample(text="x", form_served_at=NOW, received_at=NOW + timedelta(minutes=2))))
+    assert "too_fast" not in human and human["form_time"].weight == 0
+    unsigned = names(form.check(Sample(text="x", received_at=NOW)))
+    assert unsigned["form_time"].weight > 0
+
+
+def test_words_whole_word_wildcard_case_and_accent_folded():
+    assert words.matches("Buy CRÝPTOCOINS now", ("crypto*",)) == ["cryptocoins"]
+    assert words.matches("a scunthorpe resident", ("thor",)) == []
+    assert words.matches("Make   Money fast", ("make money",)) == ["make money"]
+    found = names(words.check(Sample(text="visit our Casino"), blocked=("casino",)))
+    assert found["blocked_words"].detail == "casino"
+
+
+def test_fold():
+    assert fold("  Éric\tVOILÀ ") == "eric voila"
+
+
+def test_combine_is_noisy_or_and_ignores_unchecked():
+    assert combine([]) == 0
+    assert combine([Signal("a", 0.5, ""), Signal("b", 0.5, "")]) == 0.75
+    assert combine([Signal("a", 0.5, ""), Signal("c", 0.9, "", checked=False)]) == 0.5
+
+
+class Broken:
+    def spam_probability(self, text):
+        raise RuntimeError("model missing")
+
+
+class Fixed:
+    def __init__(self, p):
+        self.p = p
+
+    def spam_probability(self, text):
+        return self.p
+
+
+def test_a_failing_detector_is_recorded_and_the_others_still_run():
+    result = score(Sample(text="http://bit.ly/x", honeypot="y"), {}, None, Broken())
+    found = names(result.signals)
+    assert not found["classifier"].checked and "model missing" in found["classifier"].detail
+    assert {"honeypot", "link_shortener", "links"} <= set(found)
+    assert not result.complete
+
+
+def test_every_detector_runs_even_after_a_strong_hit():
+    result = score(Sample(text="http://bit.ly/x casino", honeypot="y"), {}, None, Fixed(0.99))
+    assert {"honeypot", "link_shortener", "suspect_words", "classifier"} <= set(names(result.signals))
+    assert result.complete and result.value > 0.99

@@ -33,13 +33,15 @@ def load(instance_path: str, env: os._Environ | dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("MODERATION_SECURE_COOKIES", "") == "1",
         "WTF_CSRF_TIME_LIMIT": None,  # a reader may take an hour to write a column
-        "CELERY": celery_settings(broker_url),
+        "CELERY": celery_settings(broker_url, env.get("MODERATION_TASK_QUEUE", "moderation")),
     }
 
 
-def celery_settings(broker_url: str) -> dict:
-    """Celery settings: in-process (eager) without a broker, Redis with one."""
+def celery_settings(broker_url: str, queue: str = "moderation") -> dict:
+    """Celery settings: in-process (eager) without a broker, Redis with one. Workers
+    consume `queue`, so several installs (or test runs) can share one Redis."""
     common = {
+        "task_default_queue": queue,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,

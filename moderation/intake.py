@@ -1,6 +1,7 @@
 """Building a `received` item from what a reader sent. Every field is checked here,
 and an IntakeError names the first bad one; nothing is added to the session until all
 fields are good, so a rejected request stores nothing."""
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -142,8 +143,18 @@ def field_max(type_: str) -> int:
     return {"line": SHORT_MAX, "text": SHORT_MAX * 10}.get(type_, URL_MAX)
 
 
+def ip_prefix(ip: str) -> str:
+    """The /24 of an IPv4 address or the /48 of an IPv6 one; "" when it is not an IP."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ""
+    bits = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
+
+
 def _context(context: Context) -> dict:
-    return {"ip": context.ip[:45], "user_agent": context.user_agent[:500],
+    return {"ip": context.ip[:45], "ip_prefix": ip_prefix(context.ip), "user_agent": context.user_agent[:500],
             "referrer": context.referrer[:2000], "form_served_at": context.form_served_at,
             "honeypot": context.honeypot[:500], "created_at": utcnow()}
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 85222967128e
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 22:01:21.864381
+Create Date: 2026-11-28 22:07:30.222673
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '85222967128e'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -69,6 +69,7 @@ def upgrade():
     sa.Column('author_name', sa.String(length=100), nullable=False),
     sa.Column('author_email', sa.String(length=254), nullable=False),
     sa.Column('ip', sa.String(length=45), nullable=False),
+    sa.Column('ip_prefix', sa.String(length=45), nullable=False),
     sa.Column('user_agent', sa.String(length=500), nullable=False),
     sa.Column('referrer', sa.String(length=2000), nullable=False),
     sa.Column('form_served_at', sa.DateTime(), nullable=True),
@@ -77,6 +78,9 @@ def upgrade():
     sa.Column('signals', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.Column('claimed_by_id', sa.Integer(), nullable=True),
+    sa.Column('claimed_until', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['claimed_by_id'], ['moderator.id'], ),
     sa.ForeignKeyConstraint(['parent_id'], ['item.id'], ),
     sa.ForeignKeyConstraint(['site_id'], ['site.id'], ),
     sa.ForeignKeyConstraint(['thread_id'], ['thread.id'], ),
@@ -85,6 +89,7 @@ def upgrade():
     with op.batch_alter_table('item', schema=None) as batch_op:
         batch_op.create_index('ix_item_author_email', ['author_email'], unique=False)
         batch_op.create_index(batch_op.f('ix_item_body_hash'), ['body_hash'], unique=False)
+        batch_op.create_index(batch_op.f('ix_item_ip_prefix'), ['ip_prefix'], unique=False)
         batch_op.create_index('ix_item_site_kind_status', ['site_id', 'kind', 'status', 'decided_at'], unique=False)
         batch_op.create_index('ix_item_status_created', ['status', 'created_at'], unique=False)
         batch_op.create_index('ix_item_thread_status', ['thread_id', 'status', 'created_at'], unique=False)
@@ -119,6 +124,7 @@ def downgrade():
         batch_op.drop_index('ix_item_thread_status')
         batch_op.drop_index('ix_item_status_created')
         batch_op.drop_index('ix_item_site_kind_status')
+        batch_op.drop_index(batch_op.f('ix_item_ip_prefix'))
         batch_op.drop_index(batch_op.f('ix_item_body_hash'))
         batch_op.drop_index('ix_item_author_email')
 

@@ -19,6 +19,8 @@ from moderation.sites import ensure_default
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = os.environ.get("MODERATION_REQUIRE_SERVICES") == "1"
 PG_HOST, REDIS_URL = "127.0.0.1", "redis://127.0.0.1:6379/11"
+# A queue of this run's own, so parallel runs sharing the Redis never take each other's tasks.
+QUEUE = f"moderation-test-{os.getpid()}-{secrets.token_hex(3)}"
 SECRET = "integration-secret"
 
 
@@ -62,22 +64,21 @@ def broker_url():
         client.ping()
     except redis.RedisError as exc:
         unavailable(f"Redis at {REDIS_URL} is not reachable: {exc}")
-    client.flushdb()  # our own numbered database: leftovers of an earlier run only
     yield REDIS_URL
-    client.flushdb()
+    client.delete(QUEUE)
 
 
 @pytest.fixture(scope="session")
 def service_env(pg_url, broker_url):
     return {**os.environ, "DATABASE_URL": pg_url, "CELERY_BROKER_URL": broker_url,
-            "SECRET_KEY": SECRET}
+            "SECRET_KEY": SECRET, "MODERATION_TASK_QUEUE": QUEUE}
 
 
 @pytest.fixture(scope="session")
 def pg_app(pg_url, broker_url):
     """The web app in production mode: PostgreSQL, Redis, schema from the migrations."""
     from flask_migrate import upgrade
-    app = create_app({"SQLALCHEMY_DATABASE_URI": pg_url, "CELERY": config.celery_settings(broker_url),
+    app = create_app({"SQLALCHEMY_DATABASE_URI": pg_url, "CELERY": config.celery_settings(broker_url, QUEUE),
                       "EMBEDDED": False, "SECRET_KEY": SECRET, "TESTING": True})
     with app.app_context():
         upgrade()

@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
+from ..extensions import db
 
 KINDS = ("comment", "news", "deal", "column", "press_release")
 SUBMISSION_KINDS = KINDS[1:]
@@ -70,6 +70,9 @@ class Item(db.Model):
     author_name: Mapped[str] = mapped_column(String(100))
     author_email: Mapped[str] = mapped_column(String(254))
     ip: Mapped[str] = mapped_column(String(45), default="")
+    # The /24 (IPv4) or /48 (IPv6) network: kept after the full IP is truncated, and
+    # what flood and author-history checks group by.
+    ip_prefix: Mapped[str] = mapped_column(String(45), default="", index=True)
     user_agent: Mapped[str] = mapped_column(String(500), default="")
     referrer: Mapped[str] = mapped_column(String(2000), default="")
     form_served_at: Mapped[datetime | None]
@@ -78,11 +81,15 @@ class Item(db.Model):
     signals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
+    # A moderator's short claim on the item while they look at it (expires by itself).
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("moderator.id"))
+    claimed_until: Mapped[datetime | None]
 
     site: Mapped[Site] = relationship()
     thread: Mapped[Thread | None] = relationship()
     decisions: Mapped[list["Decision"]] = relationship(
         back_populates="item", order_by="Decision.id")
+    claimed_by: Mapped["Moderator | None"] = relationship(foreign_keys=[claimed_by_id])
 
 
 class Moderator(db.Model):

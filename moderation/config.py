@@ -33,11 +33,14 @@ def load(instance_path: str, env: os._Environ | dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("MODERATION_SECURE_COOKIES", "") == "1",
         "WTF_CSRF_TIME_LIMIT": None,  # a reader may take an hour to write a column
-        "CELERY": celery_settings(broker_url, env.get("MODERATION_TASK_QUEUE", "moderation")),
+        # An item still `received` this long after arrival is handed to a worker again.
+        "MODERATION_STUCK_AFTER_SECONDS": int(env.get("MODERATION_STUCK_AFTER_SECONDS", 120)),
+        "CELERY": celery_settings(broker_url, env.get("MODERATION_TASK_QUEUE", "moderation"),
+                                  float(env.get("MODERATION_SWEEP_SECONDS", 60))),
     }
 
 
-def celery_settings(broker_url: str, queue: str = "moderation") -> dict:
+def celery_settings(broker_url: str, queue: str = "moderation", sweep_seconds: float = 60) -> dict:
     """Celery settings: in-process (eager) without a broker, Redis with one. Workers
     consume `queue`, so several installs (or test runs) can share one Redis."""
     common = {
@@ -50,9 +53,12 @@ def celery_settings(broker_url: str, queue: str = "moderation") -> dict:
         # A reader's request must not hang on a dead broker: fail fast, the sweeper retries.
         "task_publish_retry_policy": {"max_retries": 1, "interval_start": 0,
                                       "interval_step": 0.2, "interval_max": 0.2},
-        "broker_transport_options": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        # A task whose worker died unacknowledged comes back after this; the sweeper
+        # usually gets there first, and processing twice changes nothing.
+        "broker_transport_options": {"socket_connect_timeout": 1, "socket_timeout": 2,
+                                     "visibility_timeout": 600},
         "beat_schedule": {
-            "requeue-stuck": {"task": "moderation.requeue_stuck", "schedule": 60.0},
+            "requeue-stuck": {"task": "moderation.requeue_stuck", "schedule": sweep_seconds},
         },
     }
     if not broker_url:

@@ -1,0 +1,306 @@
+"""A private production stack for fault tests: its own PostgreSQL cluster and Redis
+server (so stopping them disturbs nothing else on the machine), gunicorn, Celery workers
+and beat as real processes. Used by tests/integration/test_faults.py and bench/faults.py."""
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def as_postgres(args: list[str]) -> list[str]:
+    """initdb and the server refuse to run as root: run them as the postgres user."""
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+def wait(predicate, timeout: float, what: str, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except Exception:  # not up yet
+            pass
+        time.sleep(interval)
+    raise TimeoutError(f"{what} not ready after {timeout}s")
+
+
+class PrivatePostgres:
+    def __init__(self, base: Path):
+        if PG_BIN is None:
+            raise RuntimeError("PostgreSQL server binaries are not installed")
+        self.dir, self.port = base / "pg", free_port()
+        self.dir.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(base, "postgres")
+            shutil.chown(self.dir, "postgres")
+        subprocess.run(as_postgres([str(PG_BIN / "initdb"), "-D", str(self.dir / "data"), "-U",
+                                    "postgres", "-A", "trust", "--no-sync"]),
+                       check=True, capture_output=True)
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _ctl(self, *args: str) -> None:
+        subprocess.run(as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-l",
+                                    str(self.dir / "log"), "-o",
+                                    f"-p {self.port} -k {self.dir} -c fsync=off", *args]),
+                       check=True, capture_output=True)
+
+    def start(self) -> None:
+        self._ctl("start", "-w")
+
+    def stop(self) -> None:
+        self._ctl("stop", "-m", "fast", "-w")
+
+    def ping(self) -> bool:
+        with psycopg.connect(self.url.replace("+psycopg", ""), connect_timeout=1):
+            return True
+
+
+class PrivateRedis:
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait(lambda: socket.create_connection(("127.0.0.1", self.port), 0.5).close() or True,
+             10, "redis")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+@dataclass
+class Stack:
+    """gunicorn + Celery workers + beat against a private PostgreSQL and Redis."""
+    base: Path
+    pg: PrivatePostgres
+    redis: PrivateRedis
+    web_port: int = field(default_factory=free_port)
+    workers: list = field(default_factory=list)
+    others: list = field(default_factory=list)
+
+    @property
+    def env(self) -> dict:
+        return {**os.environ, "DATABASE_URL": self.pg.url, "CELERY_BROKER_URL": self.redis.url,
+                "SECRET_KEY": "fault-lab", "MODERATION_SWEEP_SECONDS": "1",
+                "MODERATION_STUCK_AFTER_SECONDS": "4", "PYTHONUNBUFFERED": "1"}
+
+    def spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+        log = open(self.base / f"{name}.log", "w")
+        return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def start(self, worker_count: int = 2) -> None:
+        self.pg.start()
+        self.redis.start()
+        bin_dir = Path(sys.executable).parent
+        subprocess.run([str(bin_dir / "flask"), "--app", "moderation", "init-db"], cwd=ROOT,
+                       env=self.env, check=True, capture_output=True)
+        self.others.append(self.spawn("web", [
+            str(bin_dir / "gunicorn"), "--bind", f"127.0.0.1:{self.web_port}", "--workers", "2",
+            "--threads", "4", "--graceful-timeout", "2", "moderation.wsgi:app"]))
+        self.others.append(self.spawn("beat", [
+            sys.executable, "-m", "celery", "-A", "workers.main", "beat",
+            "-s", str(self.base / "beat-schedule"), "--loglevel=info"]))
+        for i in range(worker_count):
+            self.add_worker(f"w{i}")
+        wait(lambda: self.get("/healthz")[0] == 200, 60, "web")
+
+    def add_worker(self, name: str) -> subprocess.Popen:
+        process = self.spawn(name, [
+            sys.executable, "-m", "celery", "-A", "workers.main", "worker", "--pool=solo",
+            "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--loglevel=info"])
+        wait(lambda: " ready." in (self.base / f"{name}.log").read_text(), 60, f"worker {name}")
+        self.workers.append(process)
+        return process
+
+    def stop(self) -> None:
+        for process in [*self.workers, *self.others]:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in [*self.workers, *self.others]:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for stop in (self.redis.stop, self.pg.stop):
+            try:
+                stop()
+            except Exception:  # already stopped by a fault
+                pass
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.web_port, timeout=15)
+        try:
+            data = json.dumps(body).encode() if body is not None else None
+            connection.request(method, path, data, {"Content-Type": "application/json"})
+            response = connection.getresponse()
+            raw = response.read()
+            try:
+                return response.status, json.loads(raw or b"{}")
+            except ValueError:
+                return response.status, {"raw": raw[:200].decode(errors="replace")}
+        finally:
+            connection.close()
+
+    def get(self, path: str) -> tuple[int, dict]:
+        return self.request("GET", path)
+
+    def post_comment(self, n: int) -> tuple[int, dict]:
+        return self.request("POST", "/api/v1/sites/default/threads/faults/comments", {
+            "author_name": f"Reader {n}", "author_email": f"r{n}@example.org",
+            "body": f"Comment number {n} about the tram line and the council vote."})
+
+    def statuses(self, ids: list[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        with psycopg.connect(self.pg.url.replace("+psycopg", "")) as conn:
+            rows = conn.execute("SELECT id, status FROM item WHERE id = ANY(%s)", (ids,)).fetchall()
+        return dict(rows)
+
+
+def new_stack(worker_count: int = 2) -> Stack:
+    base = Path(tempfile.mkdtemp(prefix="faultlab-"))
+    os.chmod(base, 0o755)
+    stack = Stack(base, PrivatePostgres(base), PrivateRedis())
+    try:
+        stack.start(worker_count)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
+@dataclass
+class Tally:
+    """What happened to the submissions of one fault scenario."""
+    name: str
+    sent: int = 0
+    accepted: list = field(default_factory=list)  # ids answered 202
+    refused: dict = field(default_factory=dict)  # status code -> count (503 while down)
+    stored: int = 0
+    processed: int = 0
+
+    @property
+    def lost(self) -> int:
+        return len(self.accepted) - self.processed
+
+    def row(self) -> str:
+        refused = ", ".join(f"{code}: {n}" for code, n in sorted(self.refused.items())) or "none"
+        return (f"{self.name:<22} {self.sent:>5} {len(self.accepted):>8} {self.stored:>6} "
+                f"{self.processed:>9} {self.lost:>4}   refused {refused}")
+
+
+HEADER = f"{'scenario':<22} {'sent':>5} {'accepted':>8} {'stored':>6} {'processed':>9} {'lost':>4}"
+
+
+def submit_for(stack: Stack, tally: Tally, seconds: float, during=None, interval: float = 0.05):
+    """Submit comments for `seconds`, calling during(elapsed) between requests."""
+    start = time.monotonic()
+    while (elapsed := time.monotonic() - start) < seconds:
+        if during:
+            during(elapsed)
+        tally.sent += 1
+        try:
+            status, body = stack.post_comment(tally.sent)
+        except OSError:
+            status, body = 0, {}
+        if status == 202:
+            tally.accepted.append(body["id"])
+        else:
+            tally.refused[status] = tally.refused.get(status, 0) + 1
+        time.sleep(interval)
+
+
+def settle(stack: Stack, tally: Tally, timeout: float = 90) -> Tally:
+    """Wait until every accepted item is processed (or timeout), then count."""
+    deadline = time.monotonic() + timeout
+    while True:
+        statuses = stack.statuses(tally.accepted)
+        done = sum(1 for s in statuses.values() if s != "received")
+        if done == len(tally.accepted) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    tally.stored, tally.processed = len(statuses), done
+    return tally
+
+
+def redis_outage(stack: Stack, seconds: float = 20, down_from: float = 4, down_for: float = 10) -> Tally:
+    tally, state = Tally("redis stopped %.0fs" % down_for), {"phase": "up"}
+
+    def during(elapsed):
+        if state["phase"] == "up" and elapsed >= down_from:
+            stack.redis.stop()
+            state["phase"] = "down"
+        elif state["phase"] == "down" and elapsed >= down_from + down_for:
+            stack.redis.start()
+            state["phase"] = "back"
+    submit_for(stack, tally, seconds, during)
+    return settle(stack, tally)
+
+
+def worker_killed(stack: Stack) -> Tally:
+    """Hold an item's row lock so a worker is stuck inside its task, SIGKILL that worker,
+    release the lock: another worker must process the item."""
+    tally = Tally("worker SIGKILLed")
+    victim = stack.workers[0]
+    for other in stack.workers[1:]:
+        other.send_signal(signal.SIGSTOP)  # make sure the victim takes the task
+    with psycopg.connect(stack.pg.url.replace("+psycopg", "")) as conn:
+        status, body = stack.post_comment(0)
+        tally.sent = 1
+        tally.accepted.append(body["id"])
+        conn.execute("SELECT id FROM item WHERE id = %s FOR UPDATE", (body["id"],))
+        wait(lambda: _waiting_on_lock(stack), 20, "the worker to block on the row lock")
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(10)
+        conn.rollback()
+    stack.workers.remove(victim)
+    for other in stack.workers:
+        other.send_signal(signal.SIGCONT)
+    submit_for(stack, tally, 3)
+    return settle(stack, tally)
+
+
+def _waiting_on_lock(stack: Stack) -> bool:
+    with psycopg.connect(stack.pg.url.replace("+psycopg", "")) as conn:
+        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'").fetchone()
+    return row[0] > 0
+
+
+def postgres_restart(stack: Stack, seconds: float = 16, down_from: float = 3, down_for: float = 6) -> Tally:
+    tally, state = Tally("postgres down %.0fs" % down_for), {"phase": "up"}
+
+    def during(elapsed):
+        if state["phase"] == "up" and elapsed >= down_from:
+            stack.pg.stop()
+            state["phase"] = "down"
+        elif state["phase"] == "down" and elapsed >= down_from + down_for:
+            stack.pg.start()
+            state["phase"] = "back"
+    submit_for(stack, tally, seconds, during)
+    return settle(stack, tally)

@@ -1,0 +1,42 @@
+"""No reader's words are lost: Redis stopped, a worker SIGKILLed mid-task, PostgreSQL
+restarted, each against a private stack of real processes (bench/faults.py prints the
+longer table)."""
+import os
+
+import pytest
+
+from tests.integration import faultlab
+
+REQUIRED = os.environ.get("MODERATION_REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture(scope="module")
+def stack():
+    if faultlab.PG_BIN is None or not faultlab.shutil.which("redis-server"):
+        if REQUIRED:
+            pytest.fail("PostgreSQL server binaries and redis-server are needed for fault tests")
+        pytest.skip("PostgreSQL server binaries or redis-server are not installed")
+    stack = faultlab.new_stack(worker_count=2)
+    yield stack
+    stack.stop()
+
+
+def test_redis_outage_loses_nothing(stack):
+    tally = faultlab.redis_outage(stack, seconds=12, down_from=3, down_for=5)
+    print("\n" + faultlab.HEADER + "\n" + tally.row())
+    assert len(tally.accepted) > 20 and tally.refused == {}  # accepted while Redis was down
+    assert tally.stored == len(tally.accepted) and tally.lost == 0
+
+
+def test_worker_killed_mid_task_item_is_processed_by_another(stack):
+    tally = faultlab.worker_killed(stack)
+    print("\n" + faultlab.HEADER + "\n" + tally.row())
+    assert tally.lost == 0 and tally.processed == len(tally.accepted)
+
+
+def test_postgres_restart_gives_503_then_recovers(stack):
+    tally = faultlab.postgres_restart(stack, seconds=12, down_from=2, down_for=4)
+    print("\n" + faultlab.HEADER + "\n" + tally.row())
+    assert tally.refused and set(tally.refused) == {503}  # clean 503s while it was down
+    assert len(tally.accepted) > 10 and tally.lost == 0
+    assert stack.get("/healthz")[0] == 200

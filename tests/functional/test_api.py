@@ -68,7 +68,7 @@ def test_reply_to_a_comment_of_another_thread_is_refused(client, app):
 
 
 def test_only_approved_comments_nested_and_no_private_fields(client, app):
-    top = post_comment(client, body="Top comment here").get_json()["id"]
+    top = post_comment(client, body="The first point about the timetable").get_json()["id"]
     approve(app, top)
     reply = post_comment(client, body="A reply to it", parent_id=top).get_json()["id"]
     approve(app, reply)
@@ -85,7 +85,7 @@ def test_only_approved_comments_nested_and_no_private_fields(client, app):
 
 
 def test_pagination_of_top_level_comments(client, app):
-    ids = [post_comment(client, body=f"Comment number {i} here").get_json()["id"] for i in range(5)]
+    ids = [post_comment(client, body=f"Point {i}: the tram timetable looks sensible to me.").get_json()["id"] for i in range(5)]
     for item_id in ids:
         approve(app, item_id)
     first = client.get("/api/v1/sites/default/threads/t1/comments?limit=2").get_json()

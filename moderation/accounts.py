@@ -1,10 +1,14 @@
-"""Moderator accounts: creation and password checks (argon2id via argon2-cffi)."""
+"""Moderator accounts: creation, password checks (argon2id via argon2-cffi), login
+lockout, role changes, and the audit events of all of these."""
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import Moderator, utcnow
+from .models import AuditEvent, LoginThrottle, Moderator, utcnow
 
 ROLES = ("moderator", "admin")
 MIN_PASSWORD = 10
@@ -48,3 +52,105 @@ def authenticate(session: Session, username: str, password: str) -> Moderator | 
         moderator.password_hash = _hasher.hash(password)
     moderator.last_login_at = utcnow()
     return moderator
+
+
+# Lockout: this many failed logins for one username within LOCKOUT_WINDOW lock it for
+# the lockout period (configurable, see settings()). Counted per username in the
+# database, so every web process sees the same count.
+LOCKOUT_WINDOW = timedelta(minutes=15)
+
+
+class LockedOut(AccountError):
+    def __init__(self, until: datetime):
+        super().__init__(f"too many failed logins for this account; try again after "
+                         f"{until:%H:%M} UTC")
+        self.until = until
+
+
+def settings(env: Mapping[str, str]) -> dict:
+    """Account and login settings from the environment (applied in create_app before
+    any overrides): session lifetime, lockout and the login rate limit's storage."""
+    redis_url = env.get("CELERY_BROKER_URL", "") if env.get("DATABASE_URL") else ""
+    return {
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            hours=float(env.get("MODERATION_SESSION_HOURS", 12))),
+        "MODERATION_LOGIN_MAX_FAILURES": int(env.get("MODERATION_LOGIN_MAX_FAILURES", 5)),
+        "MODERATION_LOCKOUT_MINUTES": float(env.get("MODERATION_LOCKOUT_MINUTES", 15)),
+        "MODERATION_LOGIN_RATE": env.get("MODERATION_LOGIN_RATE", "10 per minute"),
+        # Memory in embedded mode (one process); shared Redis in production so every
+        # gunicorn worker counts the same requests.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "MODERATION_CLAIM_MINUTES": float(env.get("MODERATION_CLAIM_MINUTES", 5)),
+        "MODERATION_UNDO_SECONDS": float(env.get("MODERATION_UNDO_SECONDS", 5)),
+        "MODERATION_POLL_SECONDS": float(env.get("MODERATION_POLL_SECONDS", 10)),
+    }
+
+
+def check_lockout(session: Session, username: str, now: datetime | None = None) -> None:
+    """Raises LockedOut while the username is locked."""
+    row = session.get(LoginThrottle, username.strip()[:80])
+    now = now or utcnow()
+    if row is not None and row.locked_until is not None and row.locked_until > now:
+        raise LockedOut(row.locked_until)
+
+
+def record_failure(session: Session, username: str, max_failures: int, lockout: timedelta,
+                   now: datetime | None = None) -> LoginThrottle:
+    """Count a failed login for username (known or not, so the answer gives nothing
+    away) and lock it at max_failures within LOCKOUT_WINDOW (not committed)."""
+    now = now or utcnow()
+    key = username.strip()[:80]
+    row = session.get(LoginThrottle, key, with_for_update=True)
+    if row is None:
+        row = LoginThrottle(username=key, failures=0)
+        session.add(row)
+    if row.first_failure_at is None or now - row.first_failure_at > LOCKOUT_WINDOW:
+        row.failures, row.first_failure_at = 0, now
+    row.failures += 1
+    if row.failures >= max_failures:
+        row.locked_until = now + lockout
+        row.failures, row.first_failure_at = 0, None
+    return row
+
+
+def clear_failures(session: Session, username: str) -> None:
+    row = session.get(LoginThrottle, username.strip()[:80])
+    if row is not None:
+        session.delete(row)
+
+
+def audit(session: Session, actor: Moderator | None, action: str, detail: str = "",
+          name: str = "") -> AuditEvent:
+    """Record an action that is not a status change (not committed)."""
+    event = AuditEvent(moderator_id=actor.id if actor else None,
+                       actor=actor.username if actor else name, action=action,
+                       detail=detail, created_at=utcnow())
+    session.add(event)
+    return event
+
+
+def update_moderator(session: Session, moderator_id: int, actor: Moderator, *,
+                     role: str | None = None, active: bool | None = None) -> Moderator:
+    """Change a moderator's role or enabled state and audit it (not committed). Raises
+    LookupError for an unknown id and AccountError for an unknown role or a change to
+    one's own account (so an admin cannot lock everyone out by accident)."""
+    moderator = session.get(Moderator, moderator_id)
+    if moderator is None:
+        raise LookupError(f"no moderator {moderator_id}")
+    if moderator.id == actor.id:
+        raise AccountError("you cannot change your own role or disable your own account")
+    if role is not None and role != moderator.role:
+        if role not in ROLES:
+            raise AccountError(f"role must be one of {', '.join(ROLES)}")
+        audit(session, actor, "role_changed", f"{moderator.username}: {moderator.role} -> {role}")
+        moderator.role = role
+    if active is not None and active != moderator.is_active:
+        moderator.is_active = active
+        audit(session, actor, "account_enabled" if active else "account_disabled",
+              moderator.username)
+    return moderator
+
+
+def moderators(session: Session) -> list[Moderator]:
+    return list(session.scalars(select(Moderator).order_by(Moderator.username)))

@@ -29,6 +29,9 @@ def load(instance_path: str, env: os._Environ | dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": int(env.get("MODERATION_MAX_REQUEST_BYTES", 256 * 1024)),
         "MODERATION_DEFAULT_ORIGINS": env.get("MODERATION_DEFAULT_ORIGINS", ""),
         "MODERATION_STATUS_TOKEN_DAYS": int(env.get("MODERATION_STATUS_TOKEN_DAYS", 90)),
+        # Built comment pages kept per web process (embed.PageCache); 0 disables the cache,
+        # which the benchmark uses to measure a fresh read.
+        "MODERATION_PAGE_CACHE_SIZE": int(env.get("MODERATION_PAGE_CACHE_SIZE", 4096)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("MODERATION_SECURE_COOKIES", "") == "1",
@@ -36,11 +39,13 @@ def load(instance_path: str, env: os._Environ | dict | None = None) -> dict:
         # An item still `received` this long after arrival is handed to a worker again.
         "MODERATION_STUCK_AFTER_SECONDS": int(env.get("MODERATION_STUCK_AFTER_SECONDS", 120)),
         "CELERY": celery_settings(broker_url, env.get("MODERATION_TASK_QUEUE", "moderation"),
-                                  float(env.get("MODERATION_SWEEP_SECONDS", 60))),
+                                  float(env.get("MODERATION_SWEEP_SECONDS", 60)),
+                                  float(env.get("MODERATION_LEARN_SECONDS", 300))),
     }
 
 
-def celery_settings(broker_url: str, queue: str = "moderation", sweep_seconds: float = 60) -> dict:
+def celery_settings(broker_url: str, queue: str = "moderation", sweep_seconds: float = 60,
+                    learn_seconds: float = 300) -> dict:
     """Celery settings: in-process (eager) without a broker, Redis with one. Workers
     consume `queue`, so several installs (or test runs) can share one Redis."""
     common = {
@@ -59,6 +64,11 @@ def celery_settings(broker_url: str, queue: str = "moderation", sweep_seconds: f
                                      "visibility_timeout": 600},
         "beat_schedule": {
             "requeue-stuck": {"task": "moderation.requeue_stuck", "schedule": sweep_seconds},
+            # Webhook deliveries the broker could not take, or whose backoff has run out.
+            "redeliver-webhooks": {"task": "moderation.redeliver_webhooks",
+                                   "schedule": sweep_seconds},
+            # Moderators' spam / not-spam verdicts, applied as a new model version.
+            "learn-spam": {"task": "moderation.learn_spam", "schedule": learn_seconds},
         },
     }
     if not broker_url:

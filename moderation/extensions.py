@@ -1,4 +1,6 @@
 """Flask extensions, created unbound and bound to an app in create_app()."""
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -15,3 +17,5 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
+# Storage (memory or Redis) comes from RATELIMIT_STORAGE_URI, see accounts.settings().
+limiter = Limiter(key_func=get_remote_address)

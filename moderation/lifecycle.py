@@ -3,6 +3,7 @@ the product that assigns Item.status, and it always writes the Decision."""
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from . import webhooks
 from .models import Decision, Item, Moderator, Thread, utcnow
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -50,4 +51,5 @@ def move(session: Session, item: Item, to: str, *, moderator: Moderator | None =
     item.status = to
     item.version += 1
     item.decided_at = decision.created_at
+    webhooks.record(session, item, decision)  # the outbox, in this same transaction
     return decision

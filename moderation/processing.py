@@ -5,8 +5,8 @@ from sqlalchemy.orm import Session
 
 from . import lifecycle, sanitising
 from .models import Item
-from .spam import scorer
-from .spam.signals import Sample
+from .spam import duplicates, learning, scorer
+from .spam.signals import Sample, Signal
 
 DEFAULT_POLICY = {
     "spam_threshold": scorer.SPAM_THRESHOLD,
@@ -22,23 +22,45 @@ def policy_of(item: Item) -> dict:
 def sample_of(item: Item) -> Sample:
     return Sample(text=item.body_raw, kind=item.kind, title=item.title,
                   author_name=item.author_name, author_email=item.author_email, ip=item.ip,
-                  honeypot=item.honeypot, form_served_at=item.form_served_at,
-                  received_at=item.created_at, site_id=item.site_id, item_id=item.id)
+                  ip_prefix=item.ip_prefix, honeypot=item.honeypot,
+                  form_served_at=item.form_served_at, received_at=item.created_at,
+                  site_id=item.site_id, item_id=item.id)
+
+
+class Unavailable:
+    """Stands in for a model that could not be loaded: the classifier detector then
+    fails, is recorded as not checked, and the item is held for a moderator."""
+
+    def __init__(self, error: Exception):
+        self.error = error
+
+    def spam_probability(self, text):
+        raise RuntimeError(f"model not loaded: {self.error}")
 
 
 def process(session: Session, item_id: int, classifier=None) -> Item | None:
     """Sanitise, score and route item `item_id` if it is still received (not committed).
-    Returns the item, or None when it does not exist."""
+    Returns the item, or None when it does not exist. `classifier` defaults to the
+    active model version."""
     item = session.get(Item, item_id, with_for_update=True, populate_existing=True)
     if item is None or item.status != "received":
         return item
     item.body_html = sanitising.clean(item.body_raw, item.kind)
+    if classifier is None:
+        try:
+            classifier = learning.active_classifier(session)
+        except Exception as exc:
+            classifier = Unavailable(exc)
     policy = policy_of(item)
-    result = scorer.score(sample_of(item), policy, session, classifier)
+    sample = sample_of(item)
+    result = scorer.score(sample, policy, session, classifier)
     item.score = result.value
     item.signals = [s.as_dict() for s in result.signals]
+    duplicates.remember(session, item.id, item.body_raw, item.created_at)
     to, note = route(session, item, result, policy)
     lifecycle.move(session, item, to, note=note)
+    if to == "spam" and duplicates.is_campaign(result.signals):
+        gather_campaign(session, item, sample)
     return item
 
 
@@ -52,6 +74,22 @@ def route(session: Session, item: Item, result: scorer.Score, policy: dict) -> t
             and _has_approved_items(session, item):
         return "approved", f"score {result.value:.2f}, author has approved items"
     return "pending", f"score {result.value:.2f}"
+
+
+def gather_campaign(session: Session, item: Item, sample: Sample) -> None:
+    """Send the campaign's earlier items that still wait in `pending` (no moderator has
+    decided them) to `spam` with it, each pointing at this item: the cluster lands in
+    the spam queue together. Decided items are left as moderators left them."""
+    cluster = duplicates.find(sample, session)
+    for other in session.scalars(select(Item).where(Item.id.in_(cluster.ids),
+                                                    Item.status == "pending")
+                                 .with_for_update()):
+        signal = Signal("duplicate", 0.8, f"same or nearly the same text as item #{item.id}, "
+                                          f"a campaign from {cluster.other_authors + 1} authors")
+        signals = [s for s in other.signals if s["name"] != "duplicate"] + [signal.as_dict()]
+        other.signals = signals
+        other.score = scorer.combine([Signal(**s) for s in signals])
+        lifecycle.move(session, other, "spam", note=f"campaign: near-duplicate of spam item #{item.id}")
 
 
 def _has_approved_items(session: Session, item: Item) -> bool:

@@ -6,6 +6,7 @@ nh3 (ammonia, maintained) with the same allow-list as a safety net.
 """
 import re
 from functools import cache, partial
+from urllib.parse import urlsplit
 
 import bleach
 import nh3
@@ -20,8 +21,21 @@ INLINE = frozenset({"a", "b", "strong", "i", "em", "code", "blockquote", "br", "
 BLOCK = INLINE | {"h2", "h3", "h4", "ul", "ol", "li", "pre", "hr"}
 ALLOWED_TAGS = {"comment": INLINE, "news": BLOCK, "deal": INLINE, "column": BLOCK,
                 "press_release": BLOCK}
-# href only: no title/style/class, nothing that can carry script or break layout.
-ATTRIBUTES = {"a": ["href"]}
+
+# Browsers drop tabs and newlines inside URLs, so they only ever hide what a URL is.
+_HIDDEN_IN_URL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    """Only a link's href, and only absolute http(s)/mailto: no title/style/class that
+    could carry script or break layout, and no relative link that would point into the
+    page embedding the comment."""
+    if tag != "a" or name != "href" or _HIDDEN_IN_URL.search(value.strip()):
+        return False
+    try:
+        return urlsplit(value.strip()).scheme.lower() in PROTOCOLS
+    except ValueError:
+        return False
 
 
 def _set_rel(attrs, new=False):
@@ -32,7 +46,7 @@ def _set_rel(attrs, new=False):
 @cache
 def _cleaner(kind: str) -> bleach.Cleaner:
     return bleach.Cleaner(
-        tags=ALLOWED_TAGS[kind], attributes=ATTRIBUTES, protocols=PROTOCOLS, strip=True,
+        tags=ALLOWED_TAGS[kind], attributes=_allowed_attribute, protocols=PROTOCOLS, strip=True,
         filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"})])
 
 

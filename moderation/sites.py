@@ -1,4 +1,7 @@
 """Sites: every install has `default`; admins add more."""
+import re
+from urllib.parse import urlsplit
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,3 +15,62 @@ def ensure_default(session: Session) -> Site:
         site = Site(key="default", name="Default site", allowed_origins=[], policy={})
         session.add(site)
     return site
+
+
+KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+class SiteError(ValueError):
+    """Bad site settings; `field` names the bad one."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def parse_origins(text: str) -> list[str]:
+    """Origins from text (one per line or comma-separated), normalised as scheme://host[:port].
+    Raises SiteError naming the first one that is not an origin (a path, a wildcard...)."""
+    origins = []
+    for raw in re.split(r"[\s,]+", text.strip()):
+        if not raw:
+            continue
+        parts = urlsplit(raw)
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if parts.scheme not in ("http", "https") or not parts.hostname or port == -1 \
+                or parts.path not in ("", "/") or parts.query or parts.fragment \
+                or parts.username or "*" in raw:
+            raise SiteError("allowed_origins", f"{raw!r} is not an origin such as "
+                                               "https://news.example or http://localhost:8080")
+        origin = f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
+        if origin not in origins:
+            origins.append(origin)
+    return origins
+
+
+def create_site(session: Session, key: str, name: str) -> Site:
+    """A new site (not committed); raises SiteError for a bad or taken key, or no name."""
+    key, name = key.strip(), name.strip()
+    if not KEY.fullmatch(key):
+        raise SiteError("key", "key must be 1-64 lowercase letters, digits, - or _")
+    if session.scalar(select(Site).where(Site.key == key)) is not None:
+        raise SiteError("key", f"there is already a site {key!r}")
+    site = Site(key=key, name=_name(name), allowed_origins=[], policy={})
+    session.add(site)
+    return site
+
+
+def update_site(site: Site, name: str, origins_text: str) -> None:
+    """Set the name and allowed origins together, or neither (raises SiteError)."""
+    origins = parse_origins(origins_text)
+    site.name = _name(name.strip())
+    site.allowed_origins = origins
+
+
+def _name(name: str) -> str:
+    if not name or len(name) > 200:
+        raise SiteError("name", "name must be 1-200 characters")
+    return name

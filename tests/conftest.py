@@ -72,3 +72,101 @@ COMMENT = {"author_name": "Ada Reader", "author_email": "ada@example.org",
 def post_comment(client, thread="t1", site="default", **fields):
     return client.post(f"/api/v1/sites/{site}/threads/{thread}/comments",
                        json={**COMMENT, **fields})
+
+
+def decide(app, item_id, action="approve", username="decider"):
+    """A moderator's decision on an item, as the review queue makes it (committed).
+    Approving an item the scorer held as spam first marks it not-spam, as a moderator would."""
+    from sqlalchemy import select
+
+    from moderation import review
+    from moderation.models import Item, Moderator
+    with app.app_context():
+        moderator = db.session.scalar(select(Moderator).where(Moderator.username == username))
+        if moderator is None:
+            moderator = Moderator(username=username, password_hash="x", role="moderator")
+            db.session.add(moderator)
+            db.session.flush()
+        if action == "approve" and db.session.get(Item, item_id).status == "spam":
+            review.decide(db.session, item_id, "not_spam", moderator)
+        review.decide(db.session, item_id, action, moderator)
+        db.session.commit()
+
+
+class Receiver:
+    """A real HTTP server on 127.0.0.1 that records what it is sent (webhook tests).
+    It answers each request with the next status in `statuses` (200 once they run out)."""
+
+    def __init__(self, statuses=()):
+        import http.server
+        import threading
+        self.requests, self.statuses = [], list(statuses)
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append((dict(self.headers), body))
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.stop()
+
+
+def make_item(app, *, kind="comment", status="pending", score=0.1, site="default", thread=None,
+              author_email="ada@example.org", ip_prefix="192.0.2.0/24", title="",
+              body="A thoughtful remark.", created_at=None, parent_id=None):
+    """An item stored directly in `status` (through lifecycle, with its Decision), for
+    review tests that need exact scores, sites, kinds and times. Returns its id."""
+    from datetime import datetime
+
+    from moderation import lifecycle
+    from moderation.models import Item, Site, Thread
+    from sqlalchemy import select
+    with app.app_context():
+        site_row = db.session.scalar(select(Site).where(Site.key == site))
+        if site_row is None:
+            site_row = Site(key=site, name=site, allowed_origins=[], policy={})
+            db.session.add(site_row)
+            db.session.flush()
+        thread_row = None
+        if thread is not None:
+            thread_row = db.session.scalar(select(Thread).where(
+                Thread.site_id == site_row.id, Thread.key == thread))
+            if thread_row is None:
+                thread_row = Thread(site_id=site_row.id, key=thread, title=f"Article {thread}")
+                db.session.add(thread_row)
+                db.session.flush()
+        item = Item(site_id=site_row.id, kind=kind, thread_id=thread_row.id if thread_row else None,
+                    parent_id=parent_id, title=title, body_raw=body, body_html=f"<p>{body}</p>",
+                    author_name="Ada Reader", author_email=author_email, ip="192.0.2.7",
+                    ip_prefix=ip_prefix, score=score, signals=[],
+                    created_at=created_at or datetime(2026, 1, 1, 12, 0))
+        db.session.add(item)
+        db.session.flush()
+        if status != "received":
+            first = "pending" if status in ("approved", "rejected") else status
+            lifecycle.move(db.session, item, first)
+            if status != first:
+                lifecycle.move(db.session, item, status)
+        db.session.commit()
+        return item.id

@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.feature_extraction.text import HashingVectorizer
 from scipy.sparse import hstack
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.utils import murmurhash3_32
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -36,6 +37,13 @@ C = 10.0
 # own logit by at most about 2 * LEARNING_RATE: a few dozen decisions shift a new kind
 # of spam, and one odd decision cannot flip the model.
 LEARNING_RATE = 0.5
+# The ham false-positive budget the decision threshold is chosen for (calibrate()).
+FPR_BUDGET = 0.01
+# The threshold of default_classifier(), as calibrate() finds it on the shipped corpora
+# (one fold per corpus): `python bench/spam_eval.py --calibrate` prints it. Shipped as a
+# number because finding it costs four more fits (~8 s) at every worker start.
+DEFAULT_THRESHOLD = 0.785
+SEED = 20150101
 
 HREF = re.compile(r"<a\s[^>]*?href\s*=\s*[\"']([^\"']*)[\"'][^>]*>(.*?)</a>", re.I | re.S)
 TAG = re.compile(r"<[^>]+>")
@@ -121,10 +129,13 @@ def as_spam_flags(labels):
 
 
 class Classifier:
-    def __init__(self, weights, bias):
+    def __init__(self, weights, bias, threshold=0.5):
         # First half of the weights for word features, second half for character ones.
         self.weights = np.asarray(weights, dtype=np.float64)
         self.bias = float(bias)
+        # The spam probability at which this model alone would call a text spam, chosen
+        # on held-out data for FPR_BUDGET (calibrate()); the scorer anchors on it.
+        self.threshold = float(threshold)
 
     @classmethod
     def train(cls, texts, labels):
@@ -170,6 +181,7 @@ class Classifier:
         np.savez_compressed(
             buffer, version=np.array([FEATURES_VERSION, HASH_BITS]), bias=np.array([self.bias]),
             indices=nonzero.astype(np.int32), values=self.weights[nonzero],
+            threshold=np.array([self.threshold]),
         )
         return buffer.getvalue()
 
@@ -182,7 +194,36 @@ class Classifier:
                                  f"this code v{FEATURES_VERSION}/{HASH_BITS} bits")
             weights = np.zeros(2 * SLOTS)
             weights[stored["indices"]] = stored["values"]
-            return cls(weights, stored["bias"][0])
+            threshold = stored["threshold"][0] if "threshold" in stored else DEFAULT_THRESHOLD
+            return cls(weights, stored["bias"][0], threshold)
+
+    def copy(self):
+        return Classifier(self.weights.copy(), self.bias, self.threshold)
+
+
+def duplicate_groups(texts):
+    # Exact duplicates (after normalising) must stay on one side of any split, or the
+    # model is tested on texts it was trained on.
+    ids = {}
+    return np.array([ids.setdefault(normalise(text), len(ids)) for text in texts])
+
+
+def calibrate(texts, labels, sources):
+    """The spam-probability threshold that flags at most FPR_BUDGET of held-out ham:
+    out-of-fold scores, one fold per source when there are several (so the threshold is
+    what a model sees on a source it never trained on), else five stratified folds."""
+    labels, sources = as_spam_flags(labels), np.asarray(sources)
+    if len(set(sources)) > 1:
+        folds = [(np.flatnonzero(sources != s), np.flatnonzero(sources == s))
+                 for s in sorted(set(sources))]
+    else:
+        splitter = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=SEED)
+        folds = list(splitter.split(texts, labels, duplicate_groups(texts)))
+    scores = np.empty(len(texts))
+    for train, held_out in folds:
+        model = Classifier.train([texts[i] for i in train], labels[train])
+        scores[held_out] = [model.spam_probability(texts[i]) for i in held_out]
+    return float(np.quantile(scores[~labels], 1 - FPR_BUDGET, method="higher"))
 
 
 def read_labelled(path):
@@ -191,11 +232,21 @@ def read_labelled(path):
     return [row["text"] for row in rows], [row["label"] for row in rows]
 
 
-@functools.cache
-def default_classifier():
-    texts, labels = [], []
+def corpora():
+    """Texts, labels and source names of the shipped corpora (see data/SOURCE.md)."""
+    texts, labels, sources = [], [], []
     for name in TRAINING_FILES:
         more_texts, more_labels = read_labelled(DATA_DIR / name)
         texts += more_texts
         labels += more_labels
-    return Classifier.train(texts, labels)
+        sources += [name] * len(more_texts)
+    return texts, labels, sources
+
+
+@functools.cache
+def default_classifier():
+    """The day-one model from the shipped corpora, trained once per process (~2 s)."""
+    texts, labels, _ = corpora()
+    model = Classifier.train(texts, labels)
+    model.threshold = DEFAULT_THRESHOLD
+    return model

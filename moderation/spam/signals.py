@@ -29,6 +29,7 @@ class Sample:
     author_name: str = ""
     author_email: str = ""
     ip: str = ""
+    ip_prefix: str = ""
     honeypot: str = ""
     form_served_at: datetime | None = None
     received_at: datetime | None = None

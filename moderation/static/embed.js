@@ -333,7 +333,8 @@ textarea{min-height:7em;resize:vertical}
       const err = (r.data && r.data.error) || {};
       const retry = r.res && r.res.headers.get('Retry-After');
       let msg = typeof err.message === 'string' && err.message ? err.message
-        : r.status === 0 ? 'Could not reach the comment service. Please check your connection and try again.'
+        // A network failure and a refused cross-origin request look alike to a script.
+        : r.status === 0 ? 'Your comment could not be sent: the comment service could not be reached or does not accept comments from this page. Please try again later.'
         : r.status === 413 ? 'Your comment is too long.'
         : r.status === 429 ? 'You are commenting too quickly.'
         : `Your comment could not be sent (error ${r.status}). Please try again.`;

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden, UnsupportedMediaType
 
-from .. import embed, intake, tokens
+from .. import embed, intake, openapi, submissions, tokens
 from ..extensions import db
 from ..models import Item, Site
 from .context import item_for_token, reader_context, status_url
@@ -39,6 +39,8 @@ def _cors(response: Response) -> Response:
     the browser hides the error from the widget)."""
     origin = request.headers.get("Origin")
     site_key = (request.view_args or {}).get("site_key")
+    if site_key:
+        response.vary.add("Origin")  # so a shared cache never serves one origin's answer to another
     if not origin or not site_key:
         return response
     try:
@@ -52,7 +54,6 @@ def _cors(response: Response) -> Response:
         response.headers["Access-Control-Allow-Headers"] = "Content-Type, If-None-Match"
         response.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After"
         response.headers["Access-Control-Max-Age"] = "600"
-        response.vary.add("Origin")
     return response
 
 
@@ -167,6 +168,32 @@ def recent(site_key: str):
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.add_etag()
     return response.make_conditional(request)
+
+
+@bp.get("/sites/<site_key>/submissions")
+def submissions_list(site_key: str):
+    site = _site(site_key)
+    limit = _int_arg("limit", LIMIT_DEFAULT, 1, submissions.PAGE_MAX)
+    try:
+        kind = submissions.parse_kind(request.args.get("kind"))
+        since = submissions.parse_since(request.args.get("since"))
+        cursor = request.args.get("cursor")
+        after = submissions.Cursor.decode(cursor) if cursor else None
+    except submissions.QueryError as exc:
+        raise intake.IntakeError(exc.field, exc.message, status=400) from None
+    items, more = submissions.approved(db.session, site, kind, since, after, limit)
+    response = jsonify(submissions=[submissions.public(i) for i in items],
+                       next=more.encode() if more else None)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    response = jsonify(openapi.document(request.host_url.rstrip("/")))
+    response.headers["Access-Control-Allow-Origin"] = "*"  # a description, nothing private
+    return response
 
 
 def _public_reason(item: Item) -> str | None:

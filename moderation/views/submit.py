@@ -1,11 +1,12 @@
 """Readers' HTML forms for news tips, deals, columns and press releases, and the
 submitter's status page."""
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from .. import intake, tokens
 from ..extensions import db
 from ..forms import KIND_FIELDS, KIND_LABELS, form_class
-from ..models import SUBMISSION_KINDS
+from ..models import SUBMISSION_KINDS, SubmitterMessage
 from .context import item_for_token, reader_context, status_url
 from workers.tasks import enqueue
 
@@ -57,5 +58,9 @@ def thanks(token: str):
 @bp.get("/status/<token>")
 def status(token: str):
     item = item_for_token(token)
-    decision = item.decisions[-1] if item.status == "rejected" and item.decisions else None
-    return render_template("submit/status.html", item=item, decision=decision)
+    latest = item.decisions[-1] if item.decisions else None
+    # Only the latest decision's message: an older one may explain a state since undone.
+    message = latest and db.session.scalar(
+        select(SubmitterMessage.body).where(SubmitterMessage.decision_id == latest.id))
+    decision = latest if item.status == "rejected" else None
+    return render_template("submit/status.html", item=item, decision=decision, message=message)

@@ -29,6 +29,14 @@ class LiveServer:
         self.thread.join(5)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def warm_classifier():
+    """Train the default text model before any page waits on a first comment: a process
+    pays it once, and a browser's timeout should not."""
+    from moderation.spam.classifier import default_classifier
+    default_classifier()
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():

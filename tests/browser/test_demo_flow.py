@@ -36,7 +36,7 @@ def test_comment_moderate_publish(page, live):
     row.locator("td a").first.click()
     expect(page.locator(".raw")).to_have_text(TEXT)
     page.click("button.action-approve")
-    expect(page.locator(".flash")).to_contain_text("now approved")
+    expect(page.locator(".flash")).to_contain_text("now approved", timeout=15000)  # after the undo window
 
     page.goto(f"{live.url}/demo")
     published = page.locator("article.moderation-comment:not(.pending)", has_text=TEXT)

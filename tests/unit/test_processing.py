@@ -3,7 +3,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from moderation import intake, processing
-from moderation.models import Decision, Site
+from moderation.models import Decision, Item, Site
 
 
 class Fixed:
@@ -86,3 +86,48 @@ def test_auto_approve_only_for_authors_with_approved_items(session):
     second.form_served_at = second.created_at - served
     processing.process(session, second.id, Fixed(0.0))
     assert second.status == "approved"
+
+
+CAMPAIGN = ("Earn 500 dollars a day from home with our simple method, "
+            "write to {name} at our office for the details")
+
+
+def test_a_campaign_lands_in_spam_as_a_cluster(session):
+    ids = []
+    for name in ("Mary", "John", "Lena", "Omar"):
+        item = intake.receive_comment(session, "default", "t", {
+            "author_name": name, "author_email": f"{name.lower()}@example.net",
+            "body": CAMPAIGN.format(name=name)}, intake.Context())
+        session.flush()
+        processing.process(session, item.id, Fixed(0.05))
+        ids.append(item.id)
+    items = [session.get(Item, i) for i in ids]
+    assert [i.status for i in items] == ["spam"] * 4
+    # The first two waited in pending until the campaign showed; then they joined it.
+    assert "campaign" in items[0].decisions[-1].note
+    assert any(s["name"] == "duplicate" and f"#{ids[2]}" in s["detail"] for s in items[0].signals)
+    assert items[0].score >= 0.7
+
+
+def test_a_decided_item_is_not_pulled_into_a_campaign(session):
+    from moderation import lifecycle
+    first = receive(session, body=CAMPAIGN.format(name="Mary"))
+    processing.process(session, first.id, Fixed(0.05))
+    lifecycle.move(session, first, "approved")
+    for name in ("John", "Lena"):
+        item = intake.receive_comment(session, "default", "t", {
+            "author_name": name, "author_email": f"{name.lower()}@example.net",
+            "body": CAMPAIGN.format(name=name)}, intake.Context())
+        session.flush()
+        processing.process(session, item.id, Fixed(0.05))
+    assert first.status == "approved"
+
+
+def test_a_model_that_cannot_load_is_recorded_and_holds_the_item(session):
+    site = session.scalar(select(Site))
+    site.policy = {"auto_approve": True, "auto_approve_below": 0.99}
+    item = receive(session)
+    processing.process(session, item.id, processing.Unavailable(ValueError("bad blob")))
+    [signal] = [s for s in item.signals if s["name"] == "classifier"]
+    assert not signal["checked"] and "bad blob" in signal["detail"]
+    assert item.status == "pending"

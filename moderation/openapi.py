@@ -1,0 +1,185 @@
+"""The OpenAPI 3.1 description of every public endpoint, served at /api/v1/openapi.json.
+
+Written by hand, next to the views it describes; tests/functional/test_openapi.py checks
+that it is a valid document, that it names every public route, and that real answers
+match its schemas, so it cannot drift quietly."""
+from .models import KINDS, SUBMISSION_KINDS, WEBHOOK_EVENTS
+
+STATUSES = ["received", "pending", "approved", "rejected", "spam"]
+ERRORS = {400: "Malformed request or query parameter (`field` names it)",
+          403: "Origin not allowed to post to this site",
+          404: "Unknown site, or bad or expired status token",
+          409: "The thread is closed to new comments",
+          413: "Request body too large", 415: "Send application/json or form fields",
+          422: "A field is invalid (`field` names it)", 429: "Too many requests",
+          503: "The database is unavailable"}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(required: list[str] | None = None, **properties) -> dict:
+    return {"type": "object", "properties": properties,
+            "required": list(properties) if required is None else required,
+            "additionalProperties": False}
+
+
+STR, INT, TIME = {"type": "string"}, {"type": "integer"}, {"type": "string", "format": "date-time"}
+NULLABLE_STR = {"type": ["string", "null"]}
+
+
+def _schemas() -> dict:
+    submission = dict(
+        id=INT, kind={"enum": list(SUBMISSION_KINDS)}, title=STR, author_name=STR,
+        html={"type": "string", "description": "Sanitised HTML, safe to insert as is"},
+        fields={"type": "object", "description": "The kind's own fields (merchant, price, "
+                "link, organisation, embargo_until, ...)", "additionalProperties": STR},
+        created_at=TIME, approved_at={"type": ["string", "null"], "format": "date-time"})
+    webhook_item = {**submission, "kind": {"enum": list(KINDS)},
+                    "status": {"enum": STATUSES}, "decided_at": TIME, "reason": NULLABLE_STR,
+                    "thread": _obj(key=STR, url=STR, title=STR),
+                    "parent_id": {"type": ["integer", "null"]}}
+    return {
+        "Error": _obj(error=_obj(code=STR, field=NULLABLE_STR, message=STR)),
+        "Comment": _obj(id=INT, parent_id={"type": ["integer", "null"]}, author_name=STR,
+                        html={"type": "string", "description": "Sanitised HTML"},
+                        created_at=TIME, replies={"type": "array", "items": _ref("Comment")}),
+        "CommentPage": _obj(site=STR, thread=STR, count={"type": "integer", "minimum": 0},
+                            comments={"type": "array", "items": _ref("Comment")},
+                            next={"type": ["string", "null"],
+                                  "description": "Pass as `after` for the next page"}),
+        "NewComment": _obj(
+            ["author_name", "author_email", "body"],
+            author_name={"type": "string", "maxLength": 80},
+            author_email={"type": "string", "format": "email", "maxLength": 254},
+            body={"type": "string", "maxLength": 5000},
+            parent_id={"type": ["integer", "string"], "description": "An approved comment of this thread"},
+            thread_url={"type": "string", "format": "uri"}, thread_title=STR,
+            form_token={"type": "string", "description": "From GET .../form-token"},
+            website={"type": "string", "description": "Honeypot: leave empty"}),
+        "Accepted": _obj(id=INT, status={"enum": STATUSES}, status_token=STR,
+                         status_url={"type": "string", "format": "uri"}),
+        "FormToken": _obj(token=STR, honeypot={"type": "string",
+                                               "description": "Name of the honeypot field"}),
+        "ItemStatus": _obj(id=INT, kind={"enum": list(KINDS)}, status={"enum": STATUSES},
+                           reason=NULLABLE_STR),
+        "Counts": _obj(counts={"type": "object", "additionalProperties":
+                               {"type": "integer", "minimum": 0}}),
+        "RecentComments": _obj(comments={"type": "array", "items": _obj(
+            id=INT, thread=STR, thread_url=STR, thread_title=STR, author_name=STR,
+            html=STR, created_at=TIME)}),
+        "Submission": _obj(**submission),
+        "SubmissionPage": _obj(submissions={"type": "array", "items": _ref("Submission")},
+                               next={"type": ["string", "null"],
+                                     "description": "Pass as `cursor` for the next page"}),
+        "Health": _obj(status={"enum": ["ok", "unavailable"]}, database=STR, broker=STR),
+        "WebhookEvent": _obj(id={"type": "integer", "description": "Same on every retry: deduplicate on it"},
+                             type={"enum": list(WEBHOOK_EVENTS)}, created_at=TIME, site=STR,
+                             item=_obj(["id", "kind", "status", "html", "created_at"], **webhook_item)),
+    }
+
+
+def _param(name: str, where: str, description: str, schema: dict | None = None,
+           required: bool | None = None, **extra) -> dict:
+    return {"name": name, "in": where, "description": description,
+            "required": where == "path" if required is None else required,
+            "schema": schema or STR, **extra}
+
+
+SITE = _param("site", "path", "The site's key, e.g. `default`")
+THREAD = _param("thread", "path", "The thread key the main site chose (may contain `/`)")
+ETAG = {"ETag": {"schema": STR, "description": "Send back in If-None-Match"},
+        "Cache-Control": {"schema": STR, "description": "public, no-cache"}}
+
+
+def _json(schema: str, description: str, headers: dict | None = None) -> dict:
+    answer = {"description": description,
+              "content": {"application/json": {"schema": _ref(schema)}}}
+    return {**answer, "headers": headers} if headers else answer
+
+
+def _get(summary: str, schema: str, params: list, errors: tuple = (400, 404),
+         cached: bool = False) -> dict:
+    responses = {"200": _json(schema, summary, ETAG if cached else None)}
+    if cached:
+        responses["304"] = {"description": "Not modified (If-None-Match matched the ETag)"}
+    responses.update({str(c): _json("Error", ERRORS[c]) for c in errors})
+    return {"get": {"summary": summary, "parameters": params, "responses": responses}}
+
+
+def _static(summary: str, media: str) -> dict:
+    return {"get": {"summary": summary, "responses": {"200": {
+        "description": summary, "content": {media: {"schema": STR}}}}}}
+
+
+def document(server_url: str) -> dict:
+    limit = _param("limit", "query", "Page size", {"type": "integer", "minimum": 1, "maximum": 200})
+    comments = _get("Approved comments of a thread, oldest first, replies nested",
+                    "CommentPage", [SITE, THREAD, limit, _param(
+                        "after", "query", "The `next` of the previous page",
+                        {"type": "integer", "minimum": 0})], cached=True)
+    comments["post"] = {
+        "summary": "Post a comment (stored as received, answered 202, moderated later)",
+        "parameters": [SITE, THREAD],
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": _ref("NewComment")},
+            "application/x-www-form-urlencoded": {"schema": _ref("NewComment")}}},
+        "responses": {"202": _json("Accepted", "Stored; moderation follows"),
+                      **{str(c): _json("Error", ERRORS[c])
+                         for c in (400, 403, 404, 409, 413, 415, 422, 429, 503)}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Reader desk moderation API", "version": "1",
+                 "description": "Approved comments and submissions for the main site. CORS "
+                 "headers go to each site's allowed origins only; a browser POST from any "
+                 "other origin is refused with 403."},
+        "servers": [{"url": server_url}],
+        "paths": {
+            "/api/v1/sites/{site}/threads/{thread}/comments": comments,
+            "/api/v1/sites/{site}/form-token": _get(
+                "A signed form-served time for the anti-spam check", "FormToken", [SITE], (404,)),
+            "/api/v1/status/{token}": _get(
+                "A submitter's own item status", "ItemStatus",
+                [_param("token", "path", "The status token from the 202 answer")], (404,)),
+            "/api/v1/sites/{site}/counts": _get(
+                "Approved comment counts of many threads", "Counts",
+                [SITE, _param("thread", "query", "Thread keys (1 to 100)",
+                              {"type": "array", "items": STR, "minItems": 1, "maxItems": 100},
+                              True, style="form", explode=True)], cached=True),
+            "/api/v1/sites/{site}/comments/recent": _get(
+                "Latest approved comments site-wide", "RecentComments",
+                [SITE, _param("limit", "query", "How many", {"type": "integer", "minimum": 1,
+                                                             "maximum": 50})], cached=True),
+            "/api/v1/sites/{site}/submissions": _get(
+                "Approved reader submissions in approval order (keyset paged)", "SubmissionPage",
+                [SITE, _param("kind", "query", "Only this kind", {"enum": list(SUBMISSION_KINDS)}),
+                 _param("since", "query", "Approved at or after this time", {"type": "string", "format": "date-time"}),
+                 _param("cursor", "query", "The `next` of the previous page"),
+                 _param("limit", "query", "Page size", {"type": "integer", "minimum": 1, "maximum": 100})],
+                cached=True),
+            "/feeds/{site}/submissions.atom": {"get": {
+                "summary": "The latest approved submissions as an Atom 1.0 feed",
+                "parameters": [SITE, _param("kind", "query", "Only this kind",
+                                            {"enum": list(SUBMISSION_KINDS)})],
+                "responses": {"200": {"description": "Atom feed", "content": {
+                    "application/atom+xml": {"schema": STR}}, "headers": ETAG},
+                    "304": {"description": "Not modified"},
+                    "400": {"description": ERRORS[400]}, "404": {"description": ERRORS[404]}}}},
+            "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {
+                "200": {"description": "OpenAPI 3.1", "content": {
+                    "application/json": {"schema": {"type": "object"}}}}}}},
+            "/healthz": {"get": {"summary": "Database and broker reachable", "responses": {
+                "200": _json("Health", "Healthy"), "503": _json("Health", "Unavailable")}}},
+            "/embed.js": _static("The comments widget", "text/javascript"),
+            "/count.js": _static("The comment-count widget", "text/javascript"),
+            "/recent.js": _static("The recent-comments widget", "text/javascript"),
+        },
+        "webhooks": {event: {"post": {
+            "summary": f"{event}, signed: X-Moderation-Signature: sha256=<hex HMAC-SHA256 of "
+                       "the body> (two comma-separated values during a secret rotation)",
+            "requestBody": {"content": {"application/json": {"schema": _ref("WebhookEvent")}}},
+            "responses": {"2XX": {"description": "Received; anything else is retried with backoff"}}}}
+            for event in WEBHOOK_EVENTS},
+        "components": {"schemas": _schemas()},
+    }

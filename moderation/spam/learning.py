@@ -1,0 +1,122 @@
+"""The learning loop. A moderator's verdict becomes a training example (record); a
+batch step turns the waiting examples into a new model version and activates it
+(train); workers score with the active version, loaded once per process and reloaded
+when another version becomes active (active_classifier); an admin can activate an
+earlier version to roll a bad one back (activate)."""
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..models import Item, SpamModel, TrainingExample, utcnow
+
+# The classifier (scikit-learn, scipy) is imported where a model is needed, not here:
+# web processes import this module and never score.
+
+# Moderator action -> is it spam. Rejections count only with the reason "spam": an
+# off-topic or abusive comment is not spam, and teaching the model so would blur it.
+VERDICTS = {"approve": False, "not_spam": False, "spam": True}
+BATCH = 2000  # examples per version; the rest wait for the next run
+
+# Per process: (database, version id) -> the loaded classifier. Keyed by database as
+# well, so test apps with their own databases never share a model.
+# One tuple, swapped whole, so a thread never pairs one version's key with another's model.
+_loaded: list = [(None, None)]
+
+
+def verdict(action: str, reason: str = "") -> bool | None:
+    if action == "reject":
+        return True if reason == "spam" else None
+    return VERDICTS.get(action)
+
+
+def record(session: Session, item: Item, action: str, reason: str = "",
+           actor: str = "") -> TrainingExample | None:
+    """Keep the moderator's verdict on item as a training example (not committed);
+    None for an action that says nothing about spam."""
+    is_spam = verdict(action, reason)
+    if is_spam is None:
+        return None
+    example = TrainingExample(item_id=item.id, text=f"{item.title}\n{item.body_raw}".strip(),
+                              is_spam=is_spam, actor=actor, created_at=utcnow())
+    session.add(example)
+    return example
+
+
+def active(session: Session) -> SpamModel | None:
+    return session.scalar(select(SpamModel).where(SpamModel.is_active)
+                          .order_by(SpamModel.id.desc()).limit(1))
+
+
+def _store(session: Session, model, parent_id: int | None, examples: int,
+           note: str) -> SpamModel:
+    row = SpamModel(parent_id=parent_id, data=model.dumps(), threshold=model.threshold,
+                    examples=examples, note=note[:200], created_at=utcnow())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def train(session: Session, limit: int = BATCH) -> SpamModel | None:
+    """Apply the waiting examples, oldest first, to a copy of the active model (the one
+    from the shipped corpora if none is stored yet), store it as a new version and make
+    it active (not committed). Returns the new version, or None when nothing waits.
+
+    The decision threshold is inherited: learn() takes small steps that keep the
+    scale of the logits, and a fresh threshold would need held-out data we lack."""
+    waiting = session.scalars(select(TrainingExample).where(TrainingExample.model_id.is_(None))
+                              .order_by(TrainingExample.id).limit(limit)
+                              .with_for_update()).all()
+    if not waiting:
+        return None
+    from .classifier import Classifier, default_classifier
+    base_row = active(session)
+    if base_row is None:
+        base = default_classifier()
+        base_row = _store(session, base, None, 0, "trained from the shipped corpora")
+    else:
+        base = Classifier.loads(base_row.data)
+    model = base.copy().learn([e.text for e in waiting], [e.is_spam for e in waiting])
+    spam = sum(e.is_spam for e in waiting)
+    row = _store(session, model, base_row.id, len(waiting),
+                 f"v{base_row.id} + {spam} spam and {len(waiting) - spam} ham decision(s)")
+    for example in waiting:
+        example.model_id = row.id
+    activate(session, row.id)
+    return row
+
+
+def activate(session: Session, model_id: int) -> SpamModel:
+    """Make version model_id the one every worker scores with (not committed).
+    Raises LookupError when it does not exist."""
+    row = session.get(SpamModel, model_id)
+    if row is None:
+        raise LookupError(f"no spam model version {model_id}")
+    session.execute(update(SpamModel).values(is_active=SpamModel.id == model_id)
+                    .execution_options(synchronize_session="fetch"))
+    return row
+
+
+def versions(session: Session, limit: int = 50) -> list[SpamModel]:
+    return list(session.scalars(select(SpamModel).order_by(SpamModel.id.desc()).limit(limit)))
+
+
+def waiting_examples(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(TrainingExample)
+                          .where(TrainingExample.model_id.is_(None))) or 0
+
+
+def active_classifier(session: Session):
+    """The classifier of the active version, loaded once per process and reloaded when
+    the active version changes (one indexed query per call); the model trained from the
+    shipped corpora while no version is stored."""
+    from .classifier import Classifier, default_classifier
+    model_id = session.scalar(select(SpamModel.id).where(SpamModel.is_active)
+                              .order_by(SpamModel.id.desc()).limit(1))
+    if model_id is None:
+        return default_classifier()
+    key = (str(session.get_bind().url), model_id)
+    loaded_key, model = _loaded[0]
+    if loaded_key != key:
+        model = Classifier.loads(session.scalar(select(SpamModel.data).where(SpamModel.id == model_id)))
+        model.version = model_id
+        _loaded[0] = (key, model)
+    return model

@@ -1,0 +1,115 @@
+"""Admin pages for spam policy: per-site word lists, blocked domains and thresholds;
+the classifier's versions (list, activate to roll back). Also `flask --app moderation
+spam-model list|train|activate ID`, and the filter that links "#123" in signal details
+to the item page (the cluster of a campaign)."""
+import re
+
+import click
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Site
+from ..processing import DEFAULT_POLICY
+from ..spam import learning, words
+from .guards import admin_required
+
+bp = Blueprint("policy_admin", __name__, url_prefix="/admin", cli_group="spam-model")
+LISTS = ("blocked_words", "suspect_words", "blocked_domains")
+ITEM_REF = re.compile(r"#(\d+)")
+
+
+@bp.app_template_filter("item_links")
+def item_links(detail: str) -> Markup:
+    """Escaped text with each "#123" linked to that item's review page."""
+    return Markup(ITEM_REF.sub(lambda m: f'<a href="{url_for("review.item", item_id=int(m.group(1)))}">#{m.group(1)}</a>',
+                               str(escape(detail))))
+
+
+def parse_policy(form) -> dict:
+    """The policy fields of the form as stored in Site.policy; raises ValueError."""
+    policy = {}
+    for name in LISTS:
+        lines = [line.strip() for line in form.get(name, "").splitlines()]
+        policy[name] = sorted({line.lower() for line in lines if line})[:2000]
+    for name in ("spam_threshold", "auto_approve_below"):
+        value = float(form.get(name, DEFAULT_POLICY[name]))
+        if not 0 < value <= 1:
+            raise ValueError(f"{name.replace('_', ' ')} must be between 0 and 1")
+        policy[name] = value
+    policy["auto_approve"] = form.get("auto_approve") == "1"
+    return policy
+
+
+@bp.get("/policy")
+@admin_required
+def policy_list():
+    sites = db.session.scalars(select(Site).order_by(Site.key)).all()
+    return render_template("admin/policy.html", sites=sites, defaults=DEFAULT_POLICY,
+                           default_suspect=words.DEFAULT_SUSPECT)
+
+
+@bp.post("/policy/<site_key>")
+@admin_required
+def update_policy(site_key: str):
+    site = db.session.scalar(select(Site).where(Site.key == site_key)) or abort(404)
+    try:
+        changes = parse_policy(request.form)
+    except ValueError as exc:
+        flash(f"Not saved: {exc}.", "error")
+        return redirect(url_for("policy_admin.policy_list"), code=303)
+    if not changes["suspect_words"]:
+        changes.pop("suspect_words")  # empty means the built-in list
+    site.policy = {**{k: v for k, v in (site.policy or {}).items() if k != "suspect_words"}, **changes}
+    db.session.commit()
+    flash(f"Saved the spam policy of {site.key}.", "ok")
+    return redirect(url_for("policy_admin.policy_list"), code=303)
+
+
+@bp.get("/models")
+@admin_required
+def models_list():
+    return render_template("admin/models.html", versions=learning.versions(db.session),
+                           waiting=learning.waiting_examples(db.session))
+
+
+@bp.post("/models/<int:model_id>/activate")
+@admin_required
+def activate(model_id: int):
+    try:
+        learning.activate(db.session, model_id)
+    except LookupError:
+        abort(404)
+    db.session.commit()
+    flash(f"Version {model_id} is active; workers switch to it with their next item.", "ok")
+    return redirect(url_for("policy_admin.models_list"), code=303)
+
+
+@bp.cli.command("list")
+def list_command():
+    """Model versions, newest first; * marks the active one."""
+    for row in learning.versions(db.session):
+        click.echo(f"{'*' if row.is_active else ' '} v{row.id}  {row.created_at:%Y-%m-%d %H:%M}  "
+                   f"{row.examples} example(s)  {row.note}")
+    click.echo(f"{learning.waiting_examples(db.session)} example(s) waiting")
+
+
+@bp.cli.command("train")
+def train_command():
+    """Apply the waiting examples now (what beat runs every few minutes)."""
+    row = learning.train(db.session)
+    db.session.commit()
+    click.echo(f"v{row.id} is active ({row.note})" if row else "no example waiting")
+
+
+@bp.cli.command("activate")
+@click.argument("model_id", type=int)
+def activate_command(model_id: int):
+    """Make a version active (roll back to an earlier one)."""
+    try:
+        learning.activate(db.session, model_id)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"v{model_id} is active")

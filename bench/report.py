@@ -1,7 +1,4 @@
 """The table `make bench` prints, the targets it checks, and the before/after view."""
-import json
-from pathlib import Path
-
 from lab import num
 from phases import INTAKE_CONCURRENCY, READ_CONCURRENCY
 
@@ -79,10 +76,10 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def compare(result: dict, path: Path) -> str:
-    before = json.loads(path.read_text())
+def compare(result: dict, before: dict, label: str) -> str:
+    """Each ratio of `result` beside the same ratio in `before` (an earlier results JSON)."""
     names = sorted(set(result["ratios"]) & set(before.get("ratios", {})))
-    lines = [f"compared with {path} ({before['machine'].get('finished', '?')}):"]
+    lines = [f"compared with {label} ({before['machine'].get('finished', '?')}):"]
     for n in names:
         old, new = before["ratios"][n], result["ratios"][n]
         if old is not None and new is not None:

@@ -251,39 +251,48 @@ def settle(stack: Stack, tally: Tally, timeout: float = 90) -> Tally:
     return tally
 
 
-def redis_outage(stack: Stack, seconds: float = 20, down_from: float = 4, down_for: float = 10) -> Tally:
-    tally, state = Tally("redis stopped %.0fs" % down_for), {"phase": "up"}
+def outage(stack: Stack, name: str, service, seconds: float, down_from: float,
+           down_for: float) -> Tally:
+    """Keep submitting while `service` is stopped from down_from for down_for seconds."""
+    tally, state = Tally(f"{name} %.0fs" % down_for), {"phase": "up"}
 
     def during(elapsed):
         if state["phase"] == "up" and elapsed >= down_from:
-            stack.redis.stop()
+            service.stop()
             state["phase"] = "down"
         elif state["phase"] == "down" and elapsed >= down_from + down_for:
-            stack.redis.start()
+            service.start()
             state["phase"] = "back"
     submit_for(stack, tally, seconds, during)
     return settle(stack, tally)
 
 
+def redis_outage(stack: Stack, seconds: float = 20, down_from: float = 4, down_for: float = 10) -> Tally:
+    return outage(stack, "redis stopped", stack.redis, seconds, down_from, down_for)
+
+
 def worker_killed(stack: Stack) -> Tally:
-    """Hold an item's row lock so a worker is stuck inside its task, SIGKILL that worker,
-    release the lock: another worker must process the item."""
+    """Hold an item's row lock so the only worker is stuck inside its task, SIGKILL it,
+    release the lock, start another worker: that one must process the item."""
     tally = Tally("worker SIGKILLed")
-    victim = stack.workers[0]
-    for other in stack.workers[1:]:
-        other.send_signal(signal.SIGSTOP)  # make sure the victim takes the task
+    # One fresh consumer only: a stopped worker's pending BRPOP would still take the
+    # task, and a worker that lived through an outage may still be reconnecting.
+    for other in stack.workers:
+        other.terminate()
+        other.wait(30)
+    stack.workers.clear()
+    victim = stack.add_worker("victim")
     with psycopg.connect(stack.pg.url.replace("+psycopg", "")) as conn:
         status, body = stack.post_comment(0)
         tally.sent = 1
         tally.accepted.append(body["id"])
         conn.execute("SELECT id FROM item WHERE id = %s FOR UPDATE", (body["id"],))
-        wait(lambda: _waiting_on_lock(stack), 20, "the worker to block on the row lock")
+        wait(lambda: _waiting_on_lock(stack), 90, "the worker to block on the row lock")
         victim.send_signal(signal.SIGKILL)
         victim.wait(10)
         conn.rollback()
     stack.workers.remove(victim)
-    for other in stack.workers:
-        other.send_signal(signal.SIGCONT)
+    stack.add_worker("w-after-kill")
     submit_for(stack, tally, 3)
     return settle(stack, tally)
 
@@ -295,14 +304,4 @@ def _waiting_on_lock(stack: Stack) -> bool:
 
 
 def postgres_restart(stack: Stack, seconds: float = 16, down_from: float = 3, down_for: float = 6) -> Tally:
-    tally, state = Tally("postgres down %.0fs" % down_for), {"phase": "up"}
-
-    def during(elapsed):
-        if state["phase"] == "up" and elapsed >= down_from:
-            stack.pg.stop()
-            state["phase"] = "down"
-        elif state["phase"] == "down" and elapsed >= down_from + down_for:
-            stack.pg.start()
-            state["phase"] = "back"
-    submit_for(stack, tally, seconds, during)
-    return settle(stack, tally)
+    return outage(stack, "postgres down", stack.pg, seconds, down_from, down_for)

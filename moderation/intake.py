@@ -79,14 +79,17 @@ class Context:
     honeypot: str = ""
 
 
-def find_site(session: Session, key: str) -> Site:
+def find_site(session: Session, key: str | Site) -> Site:
+    """The site with this key (a Site the caller already loaded is returned as is)."""
+    if isinstance(key, Site):
+        return key
     site = session.scalar(select(Site).where(Site.key == key))
     if site is None:
         raise IntakeError("site", f"unknown site {key!r}", status=404)
     return site
 
 
-def receive_comment(session: Session, site_key: str, thread_key: str,
+def receive_comment(session: Session, site_key: str | Site, thread_key: str,
                     data: Mapping[str, object], context: Context) -> Item:
     """Add a received comment (and its thread on first comment); raises IntakeError."""
     site = find_site(session, site_key)
@@ -116,7 +119,7 @@ def receive_comment(session: Session, site_key: str, thread_key: str,
     return item
 
 
-def receive_submission(session: Session, site_key: str, kind: str,
+def receive_submission(session: Session, site_key: str | Site, kind: str,
                        data: Mapping[str, object], context: Context) -> Item:
     """Add a received news tip, deal, column or press release; raises IntakeError."""
     if kind not in SUBMISSION_KINDS:
@@ -154,8 +157,8 @@ def ip_prefix(ip: str) -> str:
 
 
 def _context(context: Context) -> dict:
-    return {"ip": context.ip[:45], "ip_prefix": ip_prefix(context.ip), "user_agent": context.user_agent[:500],
-            "referrer": context.referrer[:2000], "form_served_at": context.form_served_at,
+    return {"ip": context.ip[:45], "ip_prefix": ip_prefix(context.ip),
+            "user_agent": context.user_agent[:500], "referrer": context.referrer[:2000], "form_served_at": context.form_served_at,
             "honeypot": context.honeypot[:500], "created_at": utcnow()}
 
 

@@ -119,7 +119,7 @@ def post_comment(site_key: str, thread_key: str):
     site = _site(site_key)
     _check_origin(site)
     data = _read_body()
-    item = intake.receive_comment(db.session, site_key, thread_key, data,
+    item = intake.receive_comment(db.session, site, thread_key, data,
                                   reader_context(data.get("form_token"), data.get("website")))
     db.session.flush()
     item_id, status = item.id, item.status  # read now: the commit expires the object

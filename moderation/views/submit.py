@@ -24,14 +24,14 @@ def form(kind: str):
     if kind not in SUBMISSION_KINDS:
         abort(404, f"there is no {kind!r} form; choose one at /submit")
     site_key = request.args.get("site", "default")
-    intake.find_site(db.session, site_key)
+    site = intake.find_site(db.session, site_key)
     form = form_class(kind)()
     status = 200
     if form.validate_on_submit():  # CSRF; every field rule is intake's
         data = {name: field.data for name, field in form._fields.items()}
         try:
             item = intake.receive_submission(
-                db.session, site_key, kind, data, reader_context(form.form_token.data,
+                db.session, site, kind, data, reader_context(form.form_token.data,
                                                                  form.website.data))
         except intake.IntakeError as exc:
             db.session.rollback()

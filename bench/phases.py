@@ -195,12 +195,11 @@ def bleach_floor(bodies: list[str], min_seconds: float = 1.0) -> tuple[float, fl
 
 def process_batch(lab: Lab, ids: list[int], timeout: float = 300) -> tuple[float, float]:
     """Hand `ids` to the (paused) worker at once, then time it: (items/s, worker CPU ms/item)."""
-    from workers.tasks import process_item
+    from workers.tasks import enqueue_many
     lab.worker.send_signal(signal.SIGSTOP)
     try:
         with lab.app.app_context():
-            for item_id in ids:
-                process_item.delay(item_id)
+            assert enqueue_many(ids) == len(ids)
     finally:
         cpu_before = loadgen.cpu_seconds([lab.worker.pid])
         started = time.monotonic()

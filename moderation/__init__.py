@@ -9,9 +9,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app from the environment (see config.py), then apply overrides."""
-    from . import accounts, cli, config, database, embed, errors, security
+    from . import (abuse, accounts, cli, config, database, embed, errors, parsing, ready_pages,
+                   security, sites, thread_news)
     from .extensions import csrf, db, limiter, login_manager, migrate
-    from .views import admin, api, auth, feeds, ops, policy_admin, review, sites_admin, submit
+    from .views import (admin, api, auth, feeds, ops, policy_admin, privacy_admin, review,
+                        sites_admin, submit)
+    from .spam import flood
     from workers import celery_init_app
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
@@ -27,16 +30,30 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    # We set no default limits, only decorated ones (the login), which the decorator
+    # checks itself: the hook that looks for limits before every request only costs time.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    abuse.init_app(app)  # intake rate limits, in the same storage
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             database.sqlite_pragmas(db.engine)
+        broker, queue = app.config["CELERY"]["broker_url"], app.config["CELERY"]["task_default_queue"]
+        if not app.config["EMBEDDED"] and broker.startswith(("redis://", "rediss://")):
+            flood.count_in_redis(db.engine, broker, namespace=queue)  # shared by all workers
+        app.extensions["autocommit"] = database.autocommit_engine(db.engine)
     celery_init_app(app)
-    app.extensions["page_cache"] = embed.PageCache(app.config["MODERATION_PAGE_CACHE_SIZE"])
+    app.extensions["page_cache"] = embed.PageCache(app.config["MODERATION_PAGE_CACHE_SIZE"],
+                                                   app.config["MODERATION_PAGE_CACHE_SECONDS"])
+    app.extensions["thread_news"] = thread_news.ThreadNews(app, app.extensions["page_cache"])
+    app.extensions["site_cache"] = sites.SiteCache(app.config["MODERATION_SITE_CACHE_SECONDS"])
 
-    for module in (admin, api, auth, feeds, ops, policy_admin, review, sites_admin, submit):
+    for module in (admin, api, auth, feeds, ops, policy_admin, privacy_admin, review,
+                   sites_admin, submit):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # JSON writes are guarded by origin checks instead (views/api.py)
     errors.register(app)
+    parsing.register(app)
+    app.wsgi_app = ready_pages.ReadyPages(app, app.wsgi_app)  # before ProxyFix wraps it
     security.register(app)
     cli.register(app)
     return app

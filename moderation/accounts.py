@@ -81,6 +81,11 @@ def settings(env: Mapping[str, str]) -> dict:
         # gunicorn worker counts the same requests.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # A dead Redis must neither hang a request nor refuse it: short timeouts, and
+        # limits not counted while it is down (the login lockout is in the database).
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+        if (env.get("RATELIMIT_STORAGE_URI") or redis_url).startswith("redis") else {},
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "MODERATION_CLAIM_MINUTES": float(env.get("MODERATION_CLAIM_MINUTES", 5)),
         "MODERATION_UNDO_SECONDS": float(env.get("MODERATION_UNDO_SECONDS", 5)),
         "MODERATION_POLL_SECONDS": float(env.get("MODERATION_POLL_SECONDS", 10)),

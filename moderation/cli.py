@@ -1,4 +1,5 @@
-"""flask --app moderation ... commands: init-db, create-moderator, requeue-stuck, demo."""
+"""flask --app moderation ... commands: init-db, create-moderator, requeue-stuck,
+purge-ips, demo."""
 import os
 import secrets
 
@@ -10,15 +11,20 @@ from sqlalchemy import select
 from . import accounts, recovery, sites
 from .extensions import db
 from .models import Moderator
+from .spam import learning
 
 
 def register(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db():
-        """Create or upgrade the schema (Alembic migrations) and the default site."""
+        """Create or upgrade the schema (Alembic migrations), the default site and, on
+        a fresh install, the spam model trained from the shipped corpora (version 1)."""
         upgrade()
         sites.ensure_default(db.session)
+        model = learning.store_default(db.session)
         db.session.commit()
+        if model is not None:
+            click.echo(f"spam model v{model.id} trained from the shipped corpora")
         click.echo(f"database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
     @app.cli.command("create-moderator")
@@ -45,6 +51,16 @@ def register(app: Flask) -> None:
         ids = recovery.stuck_items(db.session, timedelta(minutes=minutes))
         db.session.remove()
         click.echo(f"requeued {enqueue_many(ids)} of {len(ids)} stuck item(s)")
+
+    @app.cli.command("purge-ips")
+    @click.option("--days", type=float, default=None,
+                  help="keep full addresses this long (default MODERATION_IP_DAYS)")
+    def purge_ips(days: float | None):
+        """Cut full IP addresses older than the retention period to their network
+        (beat does this hourly in production; run it from cron in the embedded mode)."""
+        from workers.privacy import purge_ips as purge
+        days = app.config["MODERATION_IP_DAYS"] if days is None else days
+        click.echo(f"cut {purge(days)} address(es) older than {days:g} days to their network")
 
     @app.cli.command("demo-login")
     def demo_login():

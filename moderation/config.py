@@ -32,12 +32,25 @@ def load(instance_path: str, env: os._Environ | dict | None = None) -> dict:
         # Built comment pages kept per web process (embed.PageCache); 0 disables the cache,
         # which the benchmark uses to measure a fresh read.
         "MODERATION_PAGE_CACHE_SIZE": int(env.get("MODERATION_PAGE_CACHE_SIZE", 4096)),
+        # ... each at most this long, even if a change was not announced (thread_news.py).
+        "MODERATION_PAGE_CACHE_SECONDS": float(env.get("MODERATION_PAGE_CACHE_SECONDS", 60)),
+        # How long a web process trusts its copy of a site (allowed origins, policy).
+        "MODERATION_SITE_CACHE_SECONDS": float(env.get("MODERATION_SITE_CACHE_SECONDS", 10)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("MODERATION_SECURE_COOKIES", "") == "1",
+        # Reverse proxies in front of us that set X-Forwarded-For/-Proto (security.py):
+        # without this, behind a proxy every reader shares the proxy's address and limits.
+        "MODERATION_PROXY_HOPS": int(env.get("MODERATION_PROXY_HOPS", 0)),
         "WTF_CSRF_TIME_LIMIT": None,  # a reader may take an hour to write a column
         # An item still `received` this long after arrival is handed to a worker again.
         "MODERATION_STUCK_AFTER_SECONDS": int(env.get("MODERATION_STUCK_AFTER_SECONDS", 120)),
+        # Readers' posts (comments and submissions) per client address and per email
+        # address, Flask-Limiter syntax with ";" between limits; "off" disables (abuse.py).
+        "MODERATION_RATE_PER_IP": env.get("MODERATION_RATE_PER_IP", "30/minute;300/hour"),
+        "MODERATION_RATE_PER_EMAIL": env.get("MODERATION_RATE_PER_EMAIL", "10/minute;60/hour"),
+        # Full IP addresses are kept this long, then cut to their network (privacy.py).
+        "MODERATION_IP_DAYS": int(env.get("MODERATION_IP_DAYS", 30)),
         "CELERY": celery_settings(broker_url, env.get("MODERATION_TASK_QUEUE", "moderation"),
                                   float(env.get("MODERATION_SWEEP_SECONDS", 60)),
                                   float(env.get("MODERATION_LEARN_SECONDS", 300))),
@@ -69,6 +82,8 @@ def celery_settings(broker_url: str, queue: str = "moderation", sweep_seconds: f
                                    "schedule": sweep_seconds},
             # Moderators' spam / not-spam verdicts, applied as a new model version.
             "learn-spam": {"task": "moderation.learn_spam", "schedule": learn_seconds},
+            # Full IP addresses older than MODERATION_IP_DAYS cut to their network.
+            "purge-ips": {"task": "moderation.purge_ips", "schedule": 3600},
         },
     }
     if not broker_url:

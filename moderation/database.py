@@ -1,5 +1,6 @@
 """Engine set-up that differs by database, and the reachability check for /healthz."""
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 
@@ -19,3 +20,43 @@ def sqlite_pragmas(engine: Engine) -> None:
 def ping(session: Session) -> None:
     """Raises when the database does not answer."""
     session.execute(text("SELECT 1"))
+
+
+def autocommit_engine(engine: Engine) -> Engine:
+    """The engine for the public API's hot single statements. Autocommit: one statement
+    is its own transaction, so no BEGIN and COMMIT round trips. No ping per checkout:
+    after a database restart the first statement on an old connection fails, the pool
+    drops all connections of that age, and HotStatement runs it once more."""
+    if engine.dialect.name == "sqlite":  # embedded: share the pool and its pragmas
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False,
+                         pool_size=10, max_overflow=10)
+
+
+class HotStatement:
+    """A Core statement run on the autocommit engine, once more after a dropped
+    connection (see autocommit_engine). On PostgreSQL it is compiled once and sent as
+    driver SQL, which skips SQLAlchemy's per-call parameter processing: its values must
+    be what psycopg takes as they are (str, int, datetime, None)."""
+
+    def __init__(self, statement):
+        self.statement, self.sql = statement, None
+
+    def scalar(self, engine: Engine, values: dict):
+        return self._run(engine, values, lambda result: result.scalar())
+
+    def all(self, engine: Engine, values: dict) -> list:
+        return self._run(engine, values, lambda result: result.all())
+
+    def _run(self, engine: Engine, values: dict, fetch):
+        for attempt in (1, 2):
+            try:
+                with engine.connect() as connection:
+                    if engine.dialect.name != "postgresql":
+                        return fetch(connection.execute(self.statement, values))
+                    if self.sql is None:
+                        self.sql = str(self.statement.compile(dialect=engine.dialect))
+                    return fetch(connection.exec_driver_sql(self.sql, values))
+            except DBAPIError as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise

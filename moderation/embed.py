@@ -4,11 +4,16 @@ A thread's comment pages are built once per thread revision (lifecycle bumps it 
 comment enters or leaves `approved`) and kept as ready JSON bytes, so a repeated read
 costs one small query for the revision and no rendering."""
 import json
+import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Integer, String, Text, bindparam, cast, func, literal_column, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+
+from .database import HotStatement
 
 from .models import Item, Site, Thread
 
@@ -19,78 +24,152 @@ PAGE_MAX = 200
 class Page:
     body: bytes
     etag: str
+    thread_id: int | None
+    expires: float
 
 
 class PageCache:
-    """A small LRU of built pages; keys carry the revision, so nothing is invalidated."""
+    """Built comment pages by (site, thread, limit, after), each with the ETag of the
+    revision it was built from. thread_news decides whether a page may be served as it
+    is or only after the revision is checked, and drops the pages of changed threads."""
 
-    def __init__(self, size: int = 4096):
-        self.size, self.pages = size, OrderedDict()
+    def __init__(self, size: int = 4096, seconds: float = 60):
+        self.size, self.seconds = size, seconds
+        self.pages: OrderedDict = OrderedDict()
+        self.generation = 0  # bumped by every drop: a page built across one is not kept
+        self._lock = threading.Lock()
 
-    def get(self, key):
+    def get(self, key) -> Page | None:
         page = self.pages.get(key)
-        if page is not None:
-            self.pages.move_to_end(key)
+        if page is None:
+            return None
+        if page.expires < time.monotonic():
+            with self._lock:
+                self.pages.pop(key, None)
+            return None
         return page
 
-    def put(self, key, page: Page) -> None:
-        self.pages[key] = page
-        if len(self.pages) > self.size:
-            self.pages.popitem(last=False)
+    def put(self, key, page: Page, generation: int) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            if generation != self.generation:
+                return  # a thread changed while this page was built: it may be stale
+            self.pages[key] = page
+            if len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+    def drop(self, thread_ids: set[int]) -> None:
+        """Forget the pages of these threads, and of threads that did not exist yet."""
+        with self._lock:
+            self.generation += 1
+            for key in [k for k, p in self.pages.items()
+                        if p.thread_id is None or p.thread_id in thread_ids]:
+                del self.pages[key]
+
+    def drop_all(self) -> None:
+        with self._lock:
+            self.generation += 1
+            self.pages.clear()
 
 
 def iso(dt) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def find_thread(session: Session, site_key: str, thread_key: str) -> tuple[Site | None, Thread | None]:
-    row = session.execute(select(Site, Thread).outerjoin(
-        Thread, (Thread.site_id == Site.id) & (Thread.key == thread_key)).where(
-        Site.key == site_key)).first()
-    return (row[0], row[1]) if row else (None, None)
+@dataclass(frozen=True)
+class ThreadState:
+    id: int
+    revision: int
+    approved_count: int
 
 
-def etag(site_key: str, thread: Thread | None, limit: int, after: int) -> str:
+_THREAD = HotStatement(select(Thread.id, Thread.revision, Thread.approved_count).where(
+    Thread.site_id == bindparam("site_id", type_=Integer),
+    Thread.key == bindparam("thread_key", type_=String)))
+
+
+def thread_state(engine: Engine, site_id: int, thread_key: str) -> ThreadState | None:
+    """The thread's revision and count, in one autocommit round trip; None when no one
+    has commented on it yet."""
+    rows = _THREAD.all(engine, {"site_id": site_id, "thread_key": thread_key})
+    return ThreadState(*rows[0]) if rows else None
+
+
+def etag(site_key: str, thread: ThreadState | None, limit: int, after: int) -> str:
     revision = f"{thread.id}.{thread.revision}" if thread else "0"
     return f"c{revision}.{limit}.{after}"
 
 
-def comments_page(session: Session, cache: PageCache, site_key: str, thread_key: str,
-                  thread: Thread | None, limit: int, after: int) -> Page:
-    """One page of top-level approved comments (oldest first) with all their replies."""
+def cached_page(cache: PageCache, site_key: str, thread_key: str, limit: int,
+                after: int) -> Page | None:
+    """The page as last built, when thread_news says it can be served unchecked."""
+    return cache.get((site_key, thread_key, limit, after))
+
+
+def comments_page(engine: Engine, cache: PageCache, generation: int, site_key: str,
+                  thread_key: str, thread: ThreadState | None, limit: int, after: int) -> Page:
+    """One page of top-level approved comments (oldest first) with all their replies,
+    built unless the cache holds it at the thread's current revision. `generation` is
+    the cache's, read before `thread` was: a page built across a change is not kept."""
     tag = etag(site_key, thread, limit, after)
-    key = (site_key, thread_key, tag)
+    key = (site_key, thread_key, limit, after)
     page = cache.get(key)
-    if page is None:
-        tops, more = [], False
-        if thread is not None:
-            tops, more = _page_of_tree(_approved(session, thread.id), limit, after)
-        doc = {"site": site_key, "thread": thread_key,
-               "count": thread.approved_count if thread else 0, "comments": tops,
-               "next": str(tops[-1]["id"]) if more else None}
-        page = Page(json.dumps(doc, separators=(",", ":")).encode(), tag)
-        cache.put(key, page)
+    if page is not None and page.etag == tag:
+        return page
+    tops, more = [], False
+    if thread is not None:
+        rows = _FRAGMENTS[engine.dialect.name].all(engine, {"thread_id": thread.id})
+        tops, more = _page_of_tree(rows, limit, after)
+    head = json.dumps({"site": site_key, "thread": thread_key,
+                       "count": thread.approved_count if thread else 0,
+                       "next": str(tops[-1][0]) if more else None}, separators=(",", ":"))
+    body = f'{head[:-1]},"comments":[{",".join(json for _, json in tops)}]}}'
+    page = Page(body.encode(), tag, thread.id if thread else None,
+                time.monotonic() + cache.seconds)
+    cache.put(key, page, generation)
     return page
 
 
-def _approved(session: Session, thread_id: int) -> list[tuple]:
-    return session.execute(
-        select(Item.id, Item.parent_id, Item.author_name, Item.body_html, Item.created_at)
-        .where(Item.thread_id == thread_id, Item.status == "approved")
-        .order_by(Item.id)).all()
+def _fragments(json_object, timestamp):
+    """The approved comments of a thread in id order, each as (id, parent_id, its public
+    JSON object without "replies"), which the database writes: no Python object per row."""
+    item = Item.__table__.c
+    fields = {"id": item.id, "parent_id": item.parent_id, "author_name": item.author_name,
+              "html": func.coalesce(item.body_html, literal_column("''")),
+              "created_at": timestamp(item.created_at)}
+    pairs = [part for name, column in fields.items()
+             for part in (literal_column(f"'{name}'"), column)]
+    return HotStatement(
+        select(item.id, item.parent_id, cast(json_object(*pairs), Text))
+        .where(item.thread_id == bindparam("thread_id", type_=Integer),
+               item.status == literal_column("'approved'"))
+        .order_by(item.id))
 
 
-def _page_of_tree(rows: list[tuple], limit: int, after: int) -> tuple[list[dict], bool]:
-    """Nest replies under their parents; a reply whose parent is not shown stands at the
-    top level, so no approved comment goes missing."""
-    nodes = {r.id: {"id": r.id, "parent_id": r.parent_id, "author_name": r.author_name,
-                    "html": r.body_html or "", "created_at": iso(r.created_at), "replies": []}
-             for r in rows}
+_FRAGMENTS = {
+    "postgresql": _fragments(func.json_build_object, lambda column: func.to_char(
+        column, literal_column("""'YYYY-MM-DD"T"HH24:MI:SS"Z"'"""))),
+    "sqlite": _fragments(func.json_object, lambda column: func.strftime(
+        literal_column("'%Y-%m-%dT%H:%M:%SZ'"), column)),
+}
+
+
+def _page_of_tree(rows: list[tuple], limit: int, after: int) -> tuple[list[tuple[int, str]], bool]:
+    """Nest replies under their parents, as JSON text; a reply whose parent is not shown
+    stands at the top level, so no approved comment goes missing. A reply's id is above
+    its parent's (it was posted under a published parent), so going down the ids every
+    comment's replies are written before it."""
+    approved = {row[0] for row in rows}
+    replies: dict[int, list[str]] = {}
     tops = []
-    for node in nodes.values():
-        parent = nodes.get(node["parent_id"])
-        (parent["replies"] if parent else tops).append(node)
-    tops = [n for n in tops if n["id"] > after]
+    for item_id, parent_id, fragment in reversed(rows):
+        written = f'{fragment[:-1]},"replies":[{",".join(reversed(replies.pop(item_id, ())))}]}}'
+        if parent_id in approved:
+            replies.setdefault(parent_id, []).append(written)
+        elif item_id > after:
+            tops.append((item_id, written))
+    tops.reverse()
     return tops[:limit], len(tops) > limit
 
 

@@ -2,9 +2,9 @@
 JSON under /api, an HTML page elsewhere; never a stack trace."""
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -39,13 +39,25 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         db.session.rollback()
-        messages = {413: "the request is too large", 415: "unsupported content type",
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        messages = {413: f"the request is too large (at most {limit} bytes)" if limit
+                    else "the request is too large",
                     429: "too many requests; slow down and try again"}
         message = messages.get(exc.code, exc.description or exc.name)
         response = error_response(exc.code or 500, message, code=exc.name.lower().replace(" ", "_"))
         if exc.code == 429 and getattr(exc, "retry_after", None):
             response[0].headers["Retry-After"] = str(exc.retry_after)
         return response
+
+    @app.errorhandler(DataError)
+    def _data(exc: DataError):
+        # The last line of defence: a value the database refused (a NUL byte or an
+        # out-of-range number PostgreSQL will not store) is the client's, so a 400.
+        # parsing.py and intake.py should have refused it first: log it to find out why.
+        log.warning("database refused a value: %.200s", exc.orig)
+        db.session.rollback()
+        return error_response(400, "the request holds a value that cannot be stored",
+                              code="unstorable_value")
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

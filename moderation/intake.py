@@ -7,22 +7,35 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, insert, literal_column, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from .database import HotStatement
 from .models import SUBMISSION_KINDS, Item, Site, Thread, utcnow
+from .sites import SiteInfo
 from .spam.signals import body_hash
 
 NAME_MAX, EMAIL_MAX, TITLE_MAX, URL_MAX, SHORT_MAX = 80, 254, 200, 2000, 200
 BODY_MAX = {"comment": 5000, "news": 20000, "deal": 5000, "column": 40000,
             "press_release": 40000}
 THREAD_KEY = re.compile(r"[^\x00-\x20\x7f]{1,200}")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 and C1 controls but tab and newlines: never typed, and some (NEL) split mail headers.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
+# A lone surrogate (JSON allows "\ud800") is not text: no database can store it.
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Every field POST .../comments takes (openapi.py's NewComment lists the same): the
+# comment's own, then the anti-spam pair the embed sends (GET .../form-token names the
+# honeypot, `website`). Anything else is refused, so a misspelt field is not lost quietly.
+ANTI_SPAM_FIELDS = ("form_token", "website")
+COMMENT_FIELDS = ("author_name", "author_email", "body", "parent_id", "thread_url",
+                  "thread_title", *ANTI_SPAM_FIELDS)
 
 # kind -> {field: (type, required)}; types are checked by _field() below.
 KIND_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
@@ -79,9 +92,9 @@ class Context:
     honeypot: str = ""
 
 
-def find_site(session: Session, key: str | Site) -> Site:
-    """The site with this key (a Site the caller already loaded is returned as is)."""
-    if isinstance(key, Site):
+def find_site(session: Session, key: "str | Site | SiteInfo") -> "Site | SiteInfo":
+    """The site with this key (a site the caller already loaded is returned as is)."""
+    if not isinstance(key, str):
         return key
     site = session.scalar(select(Site).where(Site.key == key))
     if site is None:
@@ -89,10 +102,20 @@ def find_site(session: Session, key: str | Site) -> Site:
     return site
 
 
-def receive_comment(session: Session, site_key: str | Site, thread_key: str,
-                    data: Mapping[str, object], context: Context) -> Item:
-    """Add a received comment (and its thread on first comment); raises IntakeError."""
-    site = find_site(session, site_key)
+@dataclass(frozen=True)
+class CheckedComment:
+    """A comment whose every field passed its checks, ready to store."""
+    thread_key: str
+    thread_url: str
+    thread_title: str
+    parent_id: int | None
+    body: str
+    author_name: str
+    author_email: str
+
+
+def check_comment(thread_key: str, data: Mapping[str, object]) -> CheckedComment:
+    """Check every field of a comment (no database needed); raises IntakeError."""
     if not THREAD_KEY.fullmatch(thread_key):
         raise IntakeError("thread", "thread key must be 1-200 visible characters")
     check = _Checker(data)
@@ -101,9 +124,31 @@ def receive_comment(session: Session, site_key: str | Site, thread_key: str,
     thread_url = check.text("thread_url", URL_MAX, kind="url")
     thread_title = check.text("thread_title", TITLE_MAX, kind="line")
     check.raise_any()
-    parent_id = _parent_id(data)
+    return CheckedComment(thread_key, thread_url, thread_title, _parent_id(data), body, **author)
+
+
+def store_comment(engine: Engine, site_id: int, comment: CheckedComment,
+                  context: Context) -> int | None:
+    """Insert the comment into its thread in one statement and return its id, when the
+    thread exists, is open and (for a reply) the parent is one of its published
+    comments. None otherwise: receive_comment then creates the thread or says what is
+    wrong. This is the hot path of intake: one round trip, no ORM objects."""
+    statement = _INSERT_REPLY if comment.parent_id is not None else _INSERT_COMMENT
+    values = {"site_id": site_id, "thread_key": comment.thread_key,
+              "parent_id": comment.parent_id, "body_raw": comment.body,
+              "body_hash": body_hash(comment.body), "author_name": comment.author_name,
+              "author_email": comment.author_email, **_context(context)}
+    return statement.scalar(engine, values)
+
+
+def receive_comment(session: Session, site_key: str | Site, thread_key: str,
+                    data: Mapping[str, object] | CheckedComment, context: Context) -> Item:
+    """Add a received comment (and its thread on first comment); raises IntakeError."""
+    site = find_site(session, site_key)
+    comment = data if isinstance(data, CheckedComment) else check_comment(thread_key, data)
+    parent_id = comment.parent_id
     thread = session.scalar(select(Thread).where(Thread.site_id == site.id,
-                                                 Thread.key == thread_key))
+                                                 Thread.key == comment.thread_key))
     if thread is not None and not thread.is_open:
         raise IntakeError("thread", "this thread is closed to new comments", status=409)
     if parent_id is not None:
@@ -112,11 +157,46 @@ def receive_comment(session: Session, site_key: str | Site, thread_key: str,
                 or parent.status != "approved":
             raise IntakeError("parent_id", "parent_id is not a published comment of this thread")
     if thread is None:
-        thread = _create_thread(session, site, thread_key, thread_url, thread_title)
-    item = Item(site=site, kind="comment", thread=thread, parent_id=parent_id, body_raw=body,
-                body_hash=body_hash(body), **author, **_context(context))
+        thread = _create_thread(session, site, comment.thread_key, comment.thread_url,
+                                comment.thread_title)
+    item = Item(site_id=site.id, kind="comment", thread=thread, parent_id=parent_id,
+                body_raw=comment.body, body_hash=body_hash(comment.body),
+                author_name=comment.author_name, author_email=comment.author_email,
+                **_context(context))
     session.add(item)
     return item
+
+
+# The two statements store_comment runs, built once. Columns not named here take the
+# literal values below, which must be the models' defaults for a new item
+# (tests/integration/test_hot_paths.py compares a stored row with one the ORM stores).
+_STORED = ("site_id", "thread_id", "parent_id", "body_raw", "body_hash", "author_name",
+           "author_email", "ip", "ip_prefix", "user_agent", "referrer", "form_served_at",
+           "honeypot", "created_at")
+_NEW_ITEM = {"kind": "'comment'", "status": "'received'", "version": "1", "title": "''",
+             "fields": "'{}'", "signals": "'[]'"}
+
+
+def _insert_into_thread(reply: bool) -> HotStatement:
+    items, threads = Item.__table__, Thread.__table__
+    columns = [threads.c.id if name == "thread_id" else bindparam(name, type_=items.c[name].type)
+               for name in _STORED]
+    columns += [literal_column(sql, items.c[name].type) for name, sql in _NEW_ITEM.items()]
+    where = [threads.c.site_id == bindparam("site_id", type_=threads.c.site_id.type),
+             threads.c.key == bindparam("thread_key", type_=threads.c.key.type),
+             threads.c.is_open.is_(True)]
+    if reply:
+        parent = items.alias("parent")
+        where.append(exists().where(parent.c.id == bindparam("parent_id", type_=items.c.id.type),
+                                    parent.c.thread_id == threads.c.id,
+                                    parent.c.status == literal_column("'approved'")))
+    rows = select(*columns).where(*where)
+    return HotStatement(insert(items).from_select([*_STORED, *_NEW_ITEM], rows)
+                        .returning(items.c.id))
+
+
+_INSERT_COMMENT = _insert_into_thread(reply=False)
+_INSERT_REPLY = _insert_into_thread(reply=True)
 
 
 def receive_submission(session: Session, site_key: str | Site, kind: str,
@@ -136,7 +216,7 @@ def receive_submission(session: Session, site_key: str | Site, kind: str,
         if value:
             fields[name] = value
     check.raise_any()
-    item = Item(site=site, kind=kind, title=title, body_raw=body, fields=fields,
+    item = Item(site_id=site.id, kind=kind, title=title, body_raw=body, fields=fields,
                 body_hash=body_hash(body), **author, **_context(context))
     session.add(item)
     return item
@@ -146,6 +226,7 @@ def field_max(type_: str) -> int:
     return {"line": SHORT_MAX, "text": SHORT_MAX * 10}.get(type_, URL_MAX)
 
 
+@lru_cache(maxsize=8192)  # a reader posts from the same address again and again
 def ip_prefix(ip: str) -> str:
     """The /24 of an IPv4 address or the /48 of an IPv6 one; "" when it is not an IP."""
     try:
@@ -157,9 +238,35 @@ def ip_prefix(ip: str) -> str:
 
 
 def _context(context: Context) -> dict:
-    return {"ip": context.ip[:45], "ip_prefix": ip_prefix(context.ip),
-            "user_agent": context.user_agent[:500], "referrer": context.referrer[:2000], "form_served_at": context.form_served_at,
-            "honeypot": context.honeypot[:500], "created_at": utcnow()}
+    return {"ip": _storable(context.ip)[:45], "ip_prefix": ip_prefix(context.ip),
+            "user_agent": _storable(context.user_agent)[:500],
+            "referrer": _storable(context.referrer)[:2000],
+            "form_served_at": context.form_served_at,
+            "honeypot": _storable(context.honeypot)[:500], "created_at": utcnow()}
+
+
+def _storable(value: str) -> str:
+    """Context as evidence, kept whatever a bot sent, less what no database can hold
+    (PostgreSQL refuses NUL in text; nothing encodes a lone surrogate)."""
+    if "\x00" in value or SURROGATE.search(value):
+        return SURROGATE.sub("\ufffd", value.replace("\x00", "\ufffd"))
+    return value
+
+
+def check_fields(data: Mapping[str, object], allowed: tuple[str, ...]) -> None:
+    """Raise IntakeError(422) naming the first field that is not in `allowed`, or an
+    anti-spam field that is not plain text (a honeypot sent as a list must not pass as
+    empty; the other fields get the same checks from _text when they are read)."""
+    for name, value in data.items():
+        if name not in allowed:
+            shown = name[:80]
+            raise IntakeError(shown, f"unknown field {shown!r}; the fields taken here are "
+                                     f"{', '.join(allowed)}")
+        if name in ANTI_SPAM_FIELDS and value is not None:
+            if not isinstance(value, str):
+                raise IntakeError(name, f"{name} must be a string")
+            if CONTROL.search(value) or SURROGATE.search(value):
+                raise IntakeError(name, f"{name} contains control characters")
 
 
 def _text(data: Mapping[str, object], field: str, max_length: int, *, required: bool = False,
@@ -172,8 +279,10 @@ def _text(data: Mapping[str, object], field: str, max_length: int, *, required: 
         return ""
     if not isinstance(value, str):
         raise IntakeError(field, f"{field} must be a string")
-    if "\x00" in value or CONTROL.search(value):
+    if CONTROL.search(value):
         raise IntakeError(field, f"{field} contains control characters")
+    if SURROGATE.search(value):
+        raise IntakeError(field, f"{field} is not valid Unicode (a lone surrogate)")
     value = value.strip()
     if not value and required:
         raise IntakeError(field, f"{field} must not be empty")
@@ -186,6 +295,7 @@ def _text(data: Mapping[str, object], field: str, max_length: int, *, required: 
     return value
 
 
+@lru_cache(maxsize=4096)  # readers come back: their address was checked before
 def _email(field: str, value: str) -> str:
     try:
         return validate_email(value, check_deliverability=False).normalized
@@ -231,8 +341,10 @@ def _parent_id(data: Mapping[str, object]) -> int | None:
     value = data.get("parent_id")
     if value in (None, ""):
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)  # form fields arrive as strings
+    if isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):
+        # Form fields arrive as strings. ASCII digits only (str.isdigit() takes "²", which
+        # int() refuses), and no int() of thousands of digits, which Python refuses too.
+        value = int(value) if len(value.strip()) <= 20 else 2**63
     if isinstance(value, bool) or not isinstance(value, int):
         raise IntakeError("parent_id", "parent_id must be a whole number")
     parent_id = value
@@ -245,7 +357,7 @@ def _create_thread(session: Session, site: Site, key: str, url: str, title: str)
     """Create the thread, or take the one a concurrent first comment just created."""
     try:
         with session.begin_nested():
-            thread = Thread(site=site, key=key, url=url, title=title)
+            thread = Thread(site_id=site.id, key=key, url=url, title=title)
             session.add(thread)
         return thread
     except IntegrityError:

@@ -6,12 +6,14 @@ match its schemas, so it cannot drift quietly."""
 from .models import KINDS, SUBMISSION_KINDS, WEBHOOK_EVENTS
 
 STATUSES = ["received", "pending", "approved", "rejected", "spam"]
-ERRORS = {400: "Malformed request or query parameter (`field` names it)",
+ERRORS = {400: "Malformed request: a URL, form or body that is not UTF-8 or holds a NUL, "
+              "a body that is not a JSON object, a repeated JSON key, a bad query "
+              "parameter (`field` names it when there is one)",
           403: "Origin not allowed to post to this site",
           404: "Unknown site, or bad or expired status token",
           409: "The thread is closed to new comments",
           413: "Request body too large", 415: "Send application/json or form fields",
-          422: "A field is invalid (`field` names it)", 429: "Too many requests",
+          422: "A field is invalid or unknown (`field` names it)", 429: "Too many requests",
           503: "The database is unavailable"}
 
 
@@ -27,6 +29,7 @@ def _obj(required: list[str] | None = None, **properties) -> dict:
 
 STR, INT, TIME = {"type": "string"}, {"type": "integer"}, {"type": "string", "format": "date-time"}
 NULLABLE_STR = {"type": ["string", "null"]}
+KIND_FILTER = {"enum": [*SUBMISSION_KINDS, ""]}
 
 
 def _schemas() -> dict:
@@ -54,7 +57,9 @@ def _schemas() -> dict:
             author_name={"type": "string", "maxLength": 80},
             author_email={"type": "string", "format": "email", "maxLength": 254},
             body={"type": "string", "maxLength": 5000},
-            parent_id={"type": ["integer", "string"], "description": "An approved comment of this thread"},
+            parent_id={"oneOf": [{"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+                                 {"type": "string", "pattern": "^[0-9]+$"}, {"type": "null"}],
+                       "description": "An approved comment of this thread"},
             thread_url={"type": "string", "format": "uri"}, thread_title=STR,
             form_token={"type": "string", "description": "From GET .../form-token"},
             website={"type": "string", "description": "Honeypot: leave empty"}),
@@ -144,8 +149,9 @@ def document(server_url: str) -> dict:
                 [_param("token", "path", "The status token from the 202 answer")], (404,)),
             "/api/v1/sites/{site}/counts": _get(
                 "Approved comment counts of many threads", "Counts",
-                [SITE, _param("thread", "query", "Thread keys (1 to 100)",
-                              {"type": "array", "items": STR, "minItems": 1, "maxItems": 100},
+                [SITE, _param("thread", "query", "Thread keys: 1 to 100 different ones "
+                              "(a key repeated counts once)",
+                              {"type": "array", "items": STR, "minItems": 1},
                               True, style="form", explode=True)], cached=True),
             "/api/v1/sites/{site}/comments/recent": _get(
                 "Latest approved comments site-wide", "RecentComments",
@@ -153,15 +159,18 @@ def document(server_url: str) -> dict:
                                                              "maximum": 50})], cached=True),
             "/api/v1/sites/{site}/submissions": _get(
                 "Approved reader submissions in approval order (keyset paged)", "SubmissionPage",
-                [SITE, _param("kind", "query", "Only this kind", {"enum": list(SUBMISSION_KINDS)}),
-                 _param("since", "query", "Approved at or after this time", {"type": "string", "format": "date-time"}),
+                [SITE, _param("kind", "query", "Only this kind (empty: every kind)", KIND_FILTER),
+                 # Not format: date-time: the server takes any ISO 8601 time or date
+                 # (datetime.fromisoformat), and an empty value as no bound.
+                 _param("since", "query", "Approved at or after this ISO 8601 time, such as "
+                        "2026-01-31T08:00:00Z (empty: no bound)", STR),
                  _param("cursor", "query", "The `next` of the previous page"),
                  _param("limit", "query", "Page size", {"type": "integer", "minimum": 1, "maximum": 100})],
                 cached=True),
             "/feeds/{site}/submissions.atom": {"get": {
                 "summary": "The latest approved submissions as an Atom 1.0 feed",
-                "parameters": [SITE, _param("kind", "query", "Only this kind",
-                                            {"enum": list(SUBMISSION_KINDS)})],
+                "parameters": [SITE, _param("kind", "query", "Only this kind (empty: every kind)",
+                                            KIND_FILTER)],
                 "responses": {"200": {"description": "Atom feed", "content": {
                     "application/atom+xml": {"schema": STR}}, "headers": ETAG},
                     "304": {"description": "Not modified"},

@@ -1,5 +1,8 @@
 """Sites: every install has `default`; admins add more."""
 import re
+import time
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -15,6 +18,46 @@ def ensure_default(session: Session) -> Site:
         site = Site(key="default", name="Default site", allowed_origins=[], policy={})
         session.add(site)
     return site
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """What the public API's hot paths need of a site, detached from any session."""
+    id: int
+    key: str
+    name: str
+    allowed_origins: tuple[str, ...]
+    policy: dict[str, Any]
+
+
+class SiteCache:
+    """Sites by key, each kept `seconds` in this process, so a post or a read of the
+    public API costs no query for its site. An admin's change reaches every process
+    within `seconds` (and this one at once: the admin views call forget())."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.sites = seconds, {}
+
+    def get(self, session: Session, key: str) -> SiteInfo | None:
+        entry = self.sites.get(key)
+        now = time.monotonic()
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        site = session.scalar(select(Site).where(Site.key == key))
+        info = None if site is None else SiteInfo(site.id, site.key, site.name,
+                                                  tuple(site.allowed_origins or ()),
+                                                  dict(site.policy or {}))
+        if self.seconds > 0 and (info is not None or len(self.sites) < 10_000):
+            self.sites[key] = (now + self.seconds, info)
+        return info
+
+    def peek(self, key: str) -> SiteInfo | None:
+        """The site if this process holds a fresh copy, without asking the database."""
+        entry = self.sites.get(key)
+        return entry[1] if entry is not None and entry[0] > time.monotonic() else None
+
+    def forget(self) -> None:
+        self.sites.clear()
 
 
 KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")

@@ -62,7 +62,10 @@ def parse_since(value: str | None) -> datetime | None:
     except ValueError:
         raise QueryError("since", "since must be an ISO 8601 time such as 2026-01-31T08:00:00Z") from None
     if when.tzinfo is not None:
-        when = when.astimezone(UTC).replace(tzinfo=None)
+        try:
+            when = when.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # 9999-12-31T23:59-01:00 is past the last date Python has
+            raise QueryError("since", "since is out of range") from None
     return when
 
 

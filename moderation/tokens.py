@@ -1,5 +1,6 @@
 """Signed values we hand out: a submitter's status token and the form-served time."""
 from datetime import datetime
+from functools import lru_cache
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -9,13 +10,13 @@ FORM_TOKEN_MAX_AGE = 24 * 3600  # a form left open overnight is treated as unsig
 
 
 def status_token(secret: str, item_id: int) -> str:
-    return URLSafeTimedSerializer(secret, salt="status").dumps(item_id)
+    return _serializer(secret, "status").dumps(item_id)
 
 
 def read_status_token(secret: str, token: str, max_age_days: int) -> int | None:
     """The item id in token, or None when it is forged, malformed or expired."""
     try:
-        value = URLSafeTimedSerializer(secret, salt="status").loads(
+        value = _serializer(secret, "status").loads(
             token, max_age=max_age_days * 86400)
     except BadSignature:
         return None
@@ -23,7 +24,7 @@ def read_status_token(secret: str, token: str, max_age_days: int) -> int | None:
 
 
 def form_token(secret: str) -> str:
-    return URLSafeTimedSerializer(secret, salt="form").dumps(0)
+    return _serializer(secret, "form").dumps(0)
 
 
 def read_form_token(secret: str, token: str) -> datetime | None:
@@ -31,8 +32,13 @@ def read_form_token(secret: str, token: str) -> datetime | None:
     if not token:
         return None
     try:
-        _, served = URLSafeTimedSerializer(secret, salt="form").loads(
+        _, served = _serializer(secret, "form").loads(
             token, max_age=FORM_TOKEN_MAX_AGE, return_timestamp=True)
     except BadSignature:
         return None
     return min(served.replace(tzinfo=None), utcnow())
+
+
+@lru_cache(maxsize=16)  # building one derives its key: keep it per (secret, salt)
+def _serializer(secret: str, salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=salt)

@@ -14,6 +14,6 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.set_default()
     app.extensions["celery"] = celery_app
-    from . import learning, tasks, webhooks  # noqa: F401  (registers the shared tasks)
+    from . import learning, privacy, tasks, webhooks  # noqa: F401  (registers the shared tasks)
     webhooks.install()
     return celery_app

@@ -10,6 +10,8 @@ from sqlalchemy.exc import OperationalError, InterfaceError
 from moderation import processing, recovery
 from moderation.extensions import db
 
+from .inbox import BATCH, Inbox, inbox_of
+
 log = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 
@@ -32,25 +34,84 @@ def requeue_stuck() -> int:
     return enqueue_many(ids)
 
 
-# After a failed publish, skip the broker for a few seconds: readers' requests stay fast
+# After a failed push, skip the broker for a few seconds: readers' requests stay fast
 # while it is down, and the sweeper hands the waiting items over once it is back.
 BROKER_PAUSE_SECONDS = 5.0
+
+
+@shared_task(name="moderation.process_inbox", acks_late=True, autoretry_for=TRANSIENT,
+             retry_backoff=2, retry_backoff_max=120, retry_jitter=True, max_retries=12)
+def process_inbox() -> int:
+    """Drain the inbox (workers/inbox.py) in batches; returns how many ids it took."""
+    inbox = inbox_of(current_app)
+    taken, ids = 0, inbox.take()
+    while ids:
+        taken += len(ids)
+        if len(ids) == BATCH and inbox.waiting() >= BATCH:
+            _ring(inbox)  # a backlog: ask another worker process to drain beside us
+        _process_all(inbox, ids)
+        ids = inbox.take() or inbox.quiet()
+    return taken
+
+
+def _process_all(inbox: Inbox, ids: list[int]) -> None:
+    try:
+        for n, item_id in enumerate(ids):
+            try:
+                processing.process(db.session, item_id)
+                db.session.commit()
+            except TRANSIENT:  # the database is away: hand the rest back, retry later
+                db.session.rollback()
+                _push_back(inbox, ids[n:])
+                raise
+            except Exception:  # this item only; it stays `received` for the sweeper
+                db.session.rollback()
+                log.exception("could not process item %s", item_id)
+    finally:
+        db.session.remove()
+
+
+def _push_back(inbox: Inbox, ids: list[int]) -> None:
+    try:
+        inbox.push(ids)
+    except Exception as exc:  # Redis is away too: the sweeper finds them in `received`
+        log.warning("could not hand back %d item(s): %s", len(ids), exc)
+
+
+def _ring(inbox: Inbox) -> None:
+    # Through this app's own Celery (not whichever Celery app is current in the process).
+    try:
+        current_app.extensions["celery"].tasks[process_inbox.name].delay()
+    except Exception:
+        inbox.unring()
+        raise
 
 
 def enqueue(item_id: int) -> bool:
     """Hand an item to a worker; False (and the item stays `received` for the sweeper)
     when the broker cannot take it."""
-    state = current_app.extensions.setdefault("broker", {"down_until": 0.0})
-    if time.monotonic() < state["down_until"]:
-        return False
-    try:
-        process_item.delay(item_id)
-        return True
-    except Exception as exc:  # broker down: the item is already committed, nothing lost
-        log.warning("could not enqueue item %s: %s", item_id, exc)
-        state["down_until"] = time.monotonic() + BROKER_PAUSE_SECONDS
-        return False
+    return enqueue_many([item_id]) == 1
 
 
 def enqueue_many(ids: list[int]) -> int:
-    return sum(enqueue(i) for i in ids)
+    """Hand items to the workers: processed at once in the embedded mode, pushed to the
+    inbox otherwise. Returns how many were handed over."""
+    app = current_app._get_current_object()
+    if not ids:
+        return 0
+    if app.extensions["celery"].conf.task_always_eager:
+        for item_id in ids:
+            process_item.delay(item_id)
+        return len(ids)
+    state = app.extensions.setdefault("broker", {"down_until": 0.0})
+    if time.monotonic() < state["down_until"]:
+        return 0
+    try:
+        inbox = inbox_of(app)
+        if inbox.push(ids):
+            _ring(inbox)
+        return len(ids)
+    except Exception as exc:  # broker down: the items are already committed, nothing lost
+        log.warning("could not enqueue %d item(s): %s", len(ids), exc)
+        state["down_until"] = time.monotonic() + BROKER_PAUSE_SECONDS
+        return 0

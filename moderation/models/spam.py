@@ -53,5 +53,5 @@ class FingerprintBand(db.Model):
     __tablename__ = "spam_fingerprint_band"
     __table_args__ = (Index("ix_spam_fingerprint_band_key", "key", "item_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
     key: Mapped[int] = mapped_column(BigInteger)

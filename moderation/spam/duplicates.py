@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import LargeBinary, bindparam, cast, null, select, union_all
 from sqlalchemy.orm import Session
 
 from ..models import Fingerprint, FingerprintBand, Item
@@ -46,14 +46,19 @@ def minhash_factory():
     return lambda: MinHash(num_perm=BANDS * ROWS, permutations=permutations, scheme="affine32")
 
 
+@functools.lru_cache(maxsize=64)
 def signature(text: str) -> np.ndarray | None:
+    """The text's MinHash values (read-only), None for a short text. Cached: the worker
+    needs them twice per item, to score it (find) and to store them (remember)."""
     folded = fold(text)
     if len(folded) < NEAR_MIN_LENGTH:
         return None
     shingles = {folded[i:i + SHINGLE].encode() for i in range(len(folded) - SHINGLE + 1)}
     minhash = minhash_factory()()
     minhash.update_batch(list(shingles))
-    return minhash.hashvalues.astype(np.uint32)
+    values = minhash.hashvalues.astype(np.uint32)
+    values.flags.writeable = False
+    return values
 
 
 def band_keys(values: np.ndarray) -> list[int]:
@@ -65,34 +70,55 @@ def band_keys(values: np.ndarray) -> list[int]:
     return keys
 
 
+_item, _fingerprint = Item.__table__, Fingerprint.__table__
+_band = FingerprintBand.__table__
+# One parameter per band rather than an expanding list: the SQL text never changes.
+_BAND_KEYS = [bindparam(f"band{band}") for band in range(BANDS)]
+# Built once (compiled once per process): the recent items with the same folded text,
+# and with the sample's fingerprint, both with their authors, in one statement.
+_EXACT = (select(_item.c.id, _item.c.author_email, cast(null(), LargeBinary).label("signature"))
+          .where(_item.c.body_hash == bindparam("hash"), _item.c.id != bindparam("item_id"),
+                 _item.c.created_at >= bindparam("since"))
+          .order_by(_item.c.id.desc()).limit(50))
+# The author through a subquery per candidate, not a join: a join lets the planner
+# start from the item table, and the band index must drive this query.
+_author = select(_item.c.author_email).where(_item.c.id == _fingerprint.c.item_id)
+_NEAR = (select(_fingerprint.c.item_id, _author.scalar_subquery(), _fingerprint.c.signature)
+         .where(_fingerprint.c.item_id.in_(
+                select(_band.c.item_id).where(_band.c.key.in_(_BAND_KEYS))),
+                _fingerprint.c.item_id != bindparam("item_id"),
+                _fingerprint.c.created_at >= bindparam("since"))
+         .order_by(_fingerprint.c.item_id.desc()).limit(200))
+EXACT_QUERY = select(_EXACT.subquery())
+BOTH_QUERY = union_all(select(_EXACT.subquery()), select(_NEAR.subquery()))
+
+
 def find(sample: Sample, session: Session) -> Cluster:
     """Recent items with the same or nearly the same text as sample, by anyone."""
     if len(sample.text.strip()) < MIN_LENGTH or sample.received_at is None:
         return Cluster([], [], 0)
-    since = sample.received_at - WINDOW
-    exact = session.scalars(
-        select(Item.id).where(Item.body_hash == body_hash(sample.text), Item.id != sample.item_id,
-                              Item.created_at >= since)
-        .order_by(Item.id.desc()).limit(50)).all()
-    near = []
+    params = {"hash": body_hash(sample.text), "item_id": sample.item_id or 0,  # ids start at 1
+              "since": sample.received_at - WINDOW}
     values = signature(sample.text)
-    if values is not None:
-        rows = session.execute(
-            select(Fingerprint.item_id, Fingerprint.signature)
-            .where(Fingerprint.item_id.in_(
-                select(FingerprintBand.item_id).where(FingerprintBand.key.in_(band_keys(values)))),
-                Fingerprint.item_id != sample.item_id, Fingerprint.created_at >= since)
-            .order_by(Fingerprint.item_id.desc()).limit(200)).all()
-        for item_id, stored in rows:
+    # Core on the session's connection: the ORM layer adds nothing but time for plain
+    # rows. The flush makes what the session holds (earlier items' fingerprints) visible.
+    session.flush()
+    if values is None:
+        rows = session.connection().execute(EXACT_QUERY, params).all()
+    else:
+        keys = {f"band{band}": key for band, key in enumerate(band_keys(values))}
+        rows = session.connection().execute(BOTH_QUERY, {**params, **keys}).all()
+    exact = [item_id for item_id, _, stored in rows if stored is None]
+    emails = {email for _, email, stored in rows if stored is None}
+    near = []
+    for item_id, email, stored in rows:
+        if stored is not None and item_id not in exact:
             similarity = float(np.mean(np.frombuffer(stored, np.uint32) == values))
-            if similarity >= SIMILAR and item_id not in exact:
+            if similarity >= SIMILAR:
                 near.append((item_id, similarity))
-    ids = {*exact, *(i for i, _ in near)}
-    authors = set()
-    if ids:
-        authors = {fold(e) for e in session.scalars(
-            select(Item.author_email).where(Item.id.in_(ids)))} - {fold(sample.author_email)}
-    return Cluster(list(exact), near, len(authors))
+                emails.add(email)
+    authors = {fold(e) for e in emails} - {fold(sample.author_email)}
+    return Cluster(exact, near, len(authors))
 
 
 def check(sample: Sample, session: Session) -> list[Signal]:

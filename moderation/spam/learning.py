@@ -67,13 +67,9 @@ def train(session: Session, limit: int = BATCH) -> SpamModel | None:
                               .with_for_update()).all()
     if not waiting:
         return None
-    from .classifier import Classifier, default_classifier
-    base_row = active(session)
-    if base_row is None:
-        base = default_classifier()
-        base_row = _store(session, base, None, 0, "trained from the shipped corpora")
-    else:
-        base = Classifier.loads(base_row.data)
+    from .classifier import Classifier
+    base_row = active(session) or store_default(session)
+    base = Classifier.loads(base_row.data)
     model = base.copy().learn([e.text for e in waiting], [e.is_spam for e in waiting])
     spam = sum(e.is_spam for e in waiting)
     row = _store(session, model, base_row.id, len(waiting),
@@ -82,6 +78,18 @@ def train(session: Session, limit: int = BATCH) -> SpamModel | None:
         example.model_id = row.id
     activate(session, row.id)
     return row
+
+
+def store_default(session: Session) -> SpamModel | None:
+    """Store the model trained from the shipped corpora as a new version and make it
+    active (not committed), so that no worker trains it on its first item; None when a
+    version is active already. `flask init-db` calls it, so a fresh install gets it as
+    version 1."""
+    if active(session) is not None:
+        return None
+    from .classifier import default_classifier
+    row = _store(session, default_classifier(), None, 0, "trained from the shipped corpora")
+    return activate(session, row.id)
 
 
 def activate(session: Session, model_id: int) -> SpamModel:

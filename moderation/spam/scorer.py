@@ -14,12 +14,15 @@ are shifted so that exactly that threshold maps to SPAM_THRESHOLD. Alone at the 
 policy the classifier then decides as calibrated, on any data and after any retraining,
 and the other detectors can only push a borderline text over, never pull spam back.
 """
+import functools
 import math
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from . import duplicates, emails, flood, form, history, links, textstats, words
+from .footprint import footprint
 from .signals import Sample, Signal
 
 SPAM_THRESHOLD = 0.7  # default policy; a site can set its own "spam_threshold"
@@ -74,7 +77,7 @@ def score(sample: Sample, policy: dict, session: Session | None = None,
           classifier=None) -> Score:
     """Run every detector on sample; never raises for a failing detector. Detectors
     that need stored items (duplicates, flood, history) run only with a session."""
-    checks = [
+    signals, _ = run([
         ("links", lambda: links.check(sample, frozenset(policy.get("blocked_domains", ())))),
         ("form", lambda: form.check(sample)),
         ("words", lambda: words.check(sample, policy.get("blocked_words", ()),
@@ -82,30 +85,50 @@ def score(sample: Sample, policy: dict, session: Session | None = None,
         ("email", lambda: emails.check(sample)),
         ("text", lambda: textstats.check(sample)),
         ("classifier", lambda: classifier_signal(sample, classifier)),
-    ]
+    ])
     if session is not None:
-        checks += [(name, in_savepoint(session, check)) for name, check in (
-            ("duplicate", lambda: duplicates.check(sample, session)),
-            ("flood", lambda: flood.check(sample, session)),
-            ("history", lambda: history.check(sample, session)),
-        )]
-    signals: list[Signal] = []
-    for name, run in checks:
-        try:
-            signals.extend(run())
-        except Exception as exc:  # one broken detector must not stop the others
-            signals.append(Signal(name, 0.0, f"not checked: {type(exc).__name__}: {exc}",
-                                  checked=False))
+        signals += stored_signals(sample, session)
     return Score(combine(signals), signals)
 
 
-def in_savepoint(session: Session, check):
-    # On PostgreSQL a failed query aborts the whole transaction; a savepoint keeps a
-    # broken detector from taking the item's processing down with it.
-    def run():
-        with session.begin_nested():
-            return check()
-    return run
+def run(checks) -> tuple[list[Signal], list[Exception]]:
+    """Every check's signals, a "not checked" signal for each that raised; and the errors."""
+    signals: list[Signal] = []
+    errors = []
+    for name, check in checks:
+        try:
+            signals.extend(check())
+        except Exception as exc:  # one broken detector must not stop the others
+            errors.append(exc)
+            signals.append(Signal(name, 0.0, f"not checked: {type(exc).__name__}: {exc}",
+                                  checked=False))
+    return signals, errors
+
+
+def stored_signals(sample: Sample, session: Session) -> list[Signal]:
+    """The detectors that read stored items. Flood and history share one query
+    (footprint). On PostgreSQL a failed query aborts the whole transaction, so they run
+    in one savepoint and a broken detector cannot take the item's processing down."""
+    shared = functools.cache(footprint)
+    checks = [
+        ("duplicate", lambda: duplicates.check(sample, session)),
+        ("flood", lambda: flood.check(sample, session, shared)),
+        ("history", lambda: history.check(sample, session, shared)),
+    ]
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":  # elsewhere a failed read leaves it usable
+        return run(checks)[0]
+    # The two statements on the session's connection, without session.begin_nested()'s
+    # bookkeeping (~0.15 ms a score). Safe because everything the session holds is
+    # flushed first and the detectors only read: rolling back to the savepoint undoes
+    # nothing the session knows of.
+    session.flush()
+    connection.exec_driver_sql("SAVEPOINT spam_detectors")
+    signals, errors = run(checks)
+    if any(isinstance(error, SQLAlchemyError) for error in errors):
+        connection.exec_driver_sql("ROLLBACK TO SAVEPOINT spam_detectors")
+    connection.exec_driver_sql("RELEASE SAVEPOINT spam_detectors")
+    return signals
 
 
 def score_text(text: str, classifier=None) -> float:

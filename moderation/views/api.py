@@ -1,13 +1,12 @@
 """The JSON API for the embed and the main site, under /api/v1."""
-import json
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from sqlalchemy import select
 from werkzeug.exceptions import Forbidden, UnsupportedMediaType
 
-from .. import embed, intake, openapi, submissions, tokens
+from .. import abuse, cors, embed, intake, openapi, parsing, submissions, tokens
 from ..extensions import db
-from ..models import Item, Site
+from ..models import Item
+from ..sites import SiteInfo
 from .context import item_for_token, reader_context, status_url
 from workers.tasks import enqueue
 
@@ -17,9 +16,8 @@ CACHE_CONTROL = "public, no-cache"  # revalidate every time: a decision shows at
 
 
 def _allowed_origins(site) -> set[str]:
-    configured = current_app.config["MODERATION_DEFAULT_ORIGINS"].split(",")
-    own = request.host_url.rstrip("/")
-    return {o.strip().rstrip("/") for o in [*site.allowed_origins, *configured, own] if o.strip()}
+    return cors.allowed_origins(site, current_app.config["MODERATION_DEFAULT_ORIGINS"],
+                                request.host_url.rstrip("/"))
 
 
 def _check_origin(site) -> str | None:
@@ -44,43 +42,47 @@ def _cors(response: Response) -> Response:
     if not origin or not site_key:
         return response
     try:
-        site = g.get("site") or db.session.scalar(select(Site).where(Site.key == site_key))
+        site = g.get("site") or current_app.extensions["site_cache"].get(db.session, site_key)
         allowed = site is not None and origin.rstrip("/") in _allowed_origins(site)
     except Exception:  # the database is down: the 503 goes out without CORS
         return response
     if allowed:
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Content-Type, If-None-Match"
-        response.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After"
-        response.headers["Access-Control-Max-Age"] = "600"
+        response.headers.update(cors.headers(origin))
     return response
 
 
-def _site(site_key: str) -> Site:
-    g.site = intake.find_site(db.session, site_key)
-    return g.site
+def _site(site_key: str) -> SiteInfo:
+    site = current_app.extensions["site_cache"].get(db.session, site_key)
+    if site is None:
+        raise intake.IntakeError("site", f"unknown site {site_key!r}", status=404)
+    g.site = site
+    return site
 
 
-def _read_body() -> dict:
+def _read_body(allowed: tuple[str, ...] = intake.COMMENT_FIELDS) -> dict:
+    """The body's fields, from a JSON object or a form, read strictly (parsing.py: 400
+    for invalid UTF-8, bad JSON, a repeated key); 415 for any other content type; 422
+    naming a field that is not `allowed`."""
     if request.mimetype == "application/json":
-        try:
-            data = json.loads(request.get_data(cache=False) or b"")
-        except (ValueError, RecursionError):
-            raise intake.IntakeError(None, "the body is not valid JSON", status=400) from None
-        if not isinstance(data, dict):
-            raise intake.IntakeError(None, "the JSON body must be an object", status=400)
-        return data
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return request.form.to_dict()
-    raise UnsupportedMediaType("send application/json or form fields")
+        data = parsing.read_json(request.get_data(cache=False))
+    elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        repeated = next((name for name, values in request.form.lists() if len(values) > 1), None)
+        if repeated is not None:  # as for JSON: which of the two did the sender mean?
+            raise intake.IntakeError(repeated[:80], f"the form names {repeated[:80]!r} more "
+                                                    "than once", status=400)
+        data = request.form.to_dict()
+    else:
+        raise UnsupportedMediaType(f"send application/json or form fields, not "
+                                   f"{request.mimetype[:80] or 'a body without a Content-Type'}")
+    intake.check_fields(data, allowed)
+    return data
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:  # int() refuses "²"
         raise intake.IntakeError(name, f"{name} must be a whole number from {low} to {high}",
                                  status=400)
     return int(raw)
@@ -98,33 +100,46 @@ def preflight():
 def comments(site_key: str, thread_key: str):
     limit = _int_arg("limit", LIMIT_DEFAULT, 1, embed.PAGE_MAX)
     after = _int_arg("after", 0, 0, 2**63 - 1)
-    site, thread = embed.find_thread(db.session, site_key, thread_key)
-    if site is None:
-        raise intake.IntakeError("site", f"unknown site {site_key!r}", status=404)
-    g.site = site
-    tag = embed.etag(site_key, thread, limit, after)
+    cache = current_app.extensions["page_cache"]
+    if current_app.extensions["thread_news"].trusted():
+        page = embed.cached_page(cache, site_key, thread_key, limit, after)
+        if page is not None:
+            return _comments_response(page.body, page.etag)
+    generation = cache.generation
+    site = _site(site_key)
+    engine = current_app.extensions["autocommit"]
+    thread = embed.thread_state(engine, site.id, thread_key)
+    page = embed.comments_page(engine, cache, generation, site_key, thread_key, thread,
+                               limit, after)
+    return _comments_response(page.body, page.etag)
+
+
+def _comments_response(body: bytes, tag: str) -> Response:
     if request.if_none_match.contains(tag):
         response = Response(status=304)
     else:
-        page = embed.comments_page(db.session, current_app.extensions["page_cache"],
-                                   site_key, thread_key, thread, limit, after)
-        response = Response(page.body, mimetype="application/json")
+        response = Response(body, mimetype="application/json")
     response.set_etag(tag)
     response.headers["Cache-Control"] = CACHE_CONTROL
     return response
 
 
 @bp.post("/sites/<site_key>/threads/<path:thread_key>/comments")
+@abuse.limit_intake
 def post_comment(site_key: str, thread_key: str):
     site = _site(site_key)
     _check_origin(site)
     data = _read_body()
-    item = intake.receive_comment(db.session, site, thread_key, data,
-                                  reader_context(data.get("form_token"), data.get("website")))
-    db.session.flush()
-    item_id, status = item.id, item.status  # read now: the commit expires the object
-    db.session.commit()
+    comment = intake.check_comment(thread_key, data)
+    context = reader_context(data.get("form_token"), data.get("website"))
+    item_id = intake.store_comment(current_app.extensions["autocommit"], site.id, comment, context)
+    if item_id is None:  # a new thread, or something to explain: the careful path
+        item = intake.receive_comment(db.session, site, thread_key, comment, context)
+        db.session.flush()
+        item_id = item.id
+        db.session.commit()
     enqueue(item_id)
+    status = "received"
     if current_app.extensions["celery"].conf.task_always_eager:
         # In-process mode has already processed it; a worker has not yet, so a reload
         # would only cost a query on the hot path.

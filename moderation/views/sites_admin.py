@@ -1,6 +1,6 @@
 """Admin pages for the main site's side: sites (name, allowed origins) and webhooks
 (endpoints, secrets, the delivery log). Admins only."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from .. import sites, webhooks
@@ -52,6 +52,7 @@ def update_site(site_key: str):
         flash(f"{site_key} not saved: {exc.message}.", "error")
         return _sites_page(422)
     db.session.commit()
+    current_app.extensions["site_cache"].forget()
     flash(f"Saved {site.key}: {len(site.allowed_origins)} allowed origin(s).", "ok")
     return redirect(url_for("sites_admin.sites_list"), code=303)
 

@@ -3,7 +3,7 @@ submitter's status page."""
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import intake, tokens
+from .. import abuse, intake, tokens
 from ..extensions import db
 from ..forms import KIND_FIELDS, KIND_LABELS, form_class
 from ..models import SUBMISSION_KINDS, SubmitterMessage
@@ -20,6 +20,7 @@ def choose():
 
 
 @bp.route("/submit/<kind>", methods=["GET", "POST"])
+@abuse.limit_intake
 def form(kind: str):
     if kind not in SUBMISSION_KINDS:
         abort(404, f"there is no {kind!r} form; choose one at /submit")

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from moderation import intake, processing, review
 from moderation.extensions import db
 from moderation.models import Item, Moderator
-from tests.browser.xss_harness import Watch, bisect, fire_everything
-from tests.conftest import add_moderator, log_in
+from tests.browser.xss_harness import Watch, fire_everything
+from tests.conftest import add_moderator
 from tests.xss_corpus import payloads
 
 BATCH = 300  # payloads per page; a page that runs script is bisected to name the payloads

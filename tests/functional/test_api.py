@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from moderation import review
 from moderation.extensions import db
 from moderation.models import Item, Moderator, Site
-from tests.conftest import COMMENT, add_moderator, post_comment
+from tests.conftest import COMMENT, post_comment
 
 
 def item_count(app):

@@ -2,7 +2,7 @@ from sqlalchemy import inspect, select
 
 from moderation import accounts
 from moderation.extensions import db
-from moderation.models import Item, Moderator
+from moderation.models import Item
 from tests.conftest import make_app, post_comment
 
 

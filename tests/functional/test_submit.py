@@ -1,6 +1,6 @@
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from moderation.extensions import db
 from moderation.models import Item

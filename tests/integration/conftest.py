@@ -65,7 +65,7 @@ def broker_url():
     except redis.RedisError as exc:
         unavailable(f"Redis at {REDIS_URL} is not reachable: {exc}")
     yield REDIS_URL
-    client.delete(QUEUE)
+    client.delete(QUEUE, f"moderation:{QUEUE}:inbox", f"moderation:{QUEUE}:bell")
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +79,8 @@ def pg_app(pg_url, broker_url):
     """The web app in production mode: PostgreSQL, Redis, schema from the migrations."""
     from flask_migrate import upgrade
     app = create_app({"SQLALCHEMY_DATABASE_URI": pg_url, "CELERY": config.celery_settings(broker_url, QUEUE),
-                      "EMBEDDED": False, "SECRET_KEY": SECRET, "TESTING": True})
+                      "EMBEDDED": False, "SECRET_KEY": SECRET, "TESTING": True,
+                      "MODERATION_RATE_PER_IP": "off", "MODERATION_RATE_PER_EMAIL": "off"})
     with app.app_context():
         upgrade()
         ensure_default(db.session)

@@ -2,7 +2,6 @@
 the comments JSON; all on PostgreSQL and Redis."""
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
 
 from moderation import review
 from moderation.extensions import db

@@ -1,7 +1,6 @@
 """The whole scorer through a real worker on PostgreSQL and Redis: a campaign lands in
 spam as a cluster, and moderators' verdicts train a new model version that the worker
 then scores with."""
-from sqlalchemy import select
 
 from moderation import review
 from moderation.extensions import db

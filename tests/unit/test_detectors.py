@@ -113,3 +113,31 @@ def test_an_uncalibrated_probability_alone_no_longer_reaches_the_threshold():
 
 
 SPAM_THRESHOLD_DEFAULT = 0.7
+
+
+def test_footprint_counts_the_window_and_the_decisions_in_one_query(session):
+    from moderation import intake, lifecycle
+    from moderation.spam.footprint import footprint
+
+    def stored(email, ip):
+        item = intake.receive_comment(session, "default", "t", {
+            "author_name": "A", "author_email": email, "body": "A remark on the budget."},
+            intake.Context(ip=ip))
+        session.flush()
+        return item
+    spam = stored("ada@example.org", "192.0.2.7")
+    lifecycle.move(session, spam, "spam")
+    approved = stored("bob@example.org", "192.0.2.8")
+    lifecycle.move(session, approved, "pending")
+    lifecycle.move(session, approved, "approved")
+    old = stored("ada@example.org", "198.51.100.1")
+    old.created_at -= timedelta(hours=1)  # outside the flood window, still history
+    lifecycle.move(session, old, "pending")
+    lifecycle.move(session, old, "rejected", reason="off_topic")
+    now = stored("ada@example.org", "192.0.2.9")
+    found = footprint(Sample(text=now.body_raw, author_email=now.author_email,
+                             ip_prefix=now.ip_prefix, received_at=now.created_at,
+                             item_id=now.id), session)
+    assert (found.recent_email, found.recent_network) == (1, 2)
+    assert found.email == {"spam": 1, "rejected": 1}
+    assert found.network == {"spam": 1, "approved": 1}

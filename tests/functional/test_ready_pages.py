@@ -1,0 +1,84 @@
+"""ready_pages.py answers repeated comment reads before Flask: the same answer the view
+gives, no query, and the view whenever the lane cannot judge the request."""
+import pytest
+from sqlalchemy import event
+
+from moderation.extensions import db
+from tests.conftest import decide, post_comment
+
+SAME = ("Content-Type", "ETag", "Cache-Control", "Access-Control-Allow-Origin",
+        "Access-Control-Expose-Headers", "X-Content-Type-Options", "Referrer-Policy")
+PATH = "/api/v1/sites/default/threads/lane/comments"
+
+
+@pytest.fixture
+def thread(app, client):
+    app.config["MODERATION_DEFAULT_ORIGINS"] = "https://news.example"
+    for _ in range(2):
+        decide(app, post_comment(client, thread="lane").get_json()["id"])
+
+
+class Queries:
+    def __init__(self, app):
+        with app.app_context():
+            self.engine = db.engine
+        self.count = 0
+
+    def _count(self, *args):
+        self.count += 1
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+
+@pytest.mark.parametrize("query, headers", [
+    ("", {}),
+    ("?limit=1", {}),
+    ("?limit=200&after=1", {}),
+    ("", {"Origin": "https://news.example"}),
+])
+def test_the_lane_answers_as_the_view_does_without_a_query(app, client, thread, query, headers):
+    built = client.get(PATH + query, headers=headers)  # the view builds the page
+    view, calls = app.view_functions["api.comments"], []
+    app.view_functions["api.comments"] = lambda **kw: calls.append(kw) or view(**kw)
+    with Queries(app) as queries:
+        ready = client.get(PATH + query, headers=headers)
+    assert queries.count == 0 and calls == []
+    assert ready.status_code == built.status_code == 200
+    assert ready.data == built.data
+    assert {h: ready.headers.get(h) for h in SAME} == {h: built.headers.get(h) for h in SAME}
+    assert "Origin" in ready.headers["Vary"]
+    with Queries(app) as queries:
+        again = client.get(PATH + query, headers={**headers, "If-None-Match": ready.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["ETag"] == ready.headers["ETag"]
+    assert queries.count == 0 and calls == []
+
+
+@pytest.mark.parametrize("query, headers, status", [
+    ("?limit=0", {}, 400),
+    ("?limit=abc", {}, 400),
+    ("?limit=1&limit=2", {}, 200),
+    ("", {"Origin": "https://elsewhere.example"}, 200),
+    ("", {"If-None-Match": "*"}, 304),
+])
+def test_the_view_answers_what_the_lane_cannot_judge(app, client, thread, query, headers, status):
+    client.get(PATH)
+    client.get(PATH + "?limit=1")
+    view, calls = app.view_functions["api.comments"], []
+    app.view_functions["api.comments"] = lambda **kw: calls.append(kw) or view(**kw)
+    answer = client.get(PATH + query, headers=headers)
+    assert answer.status_code == status and len(calls) == 1
+    assert "Access-Control-Allow-Origin" not in answer.headers
+    client.get(PATH)
+    assert len(calls) == 1  # and the lane the plain read after it
+
+
+def test_a_decision_shows_at_once(app, client, thread):
+    first = client.get(PATH).get_json()
+    client.get(PATH)
+    decide(app, post_comment(client, thread="lane").get_json()["id"])
+    assert client.get(PATH).get_json()["count"] == first["count"] + 1

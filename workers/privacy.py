@@ -1,0 +1,30 @@
+"""The privacy purge (run by beat; see config.celery_settings): full IP addresses older
+than MODERATION_IP_DAYS are cut to their network, a batch per transaction."""
+from datetime import timedelta
+
+from celery import shared_task
+from flask import current_app
+
+from moderation import privacy
+from moderation.extensions import db
+from moderation.models import utcnow
+
+
+def purge_ips(days: float) -> int:
+    """Cut every address older than `days`, committing each batch so no transaction
+    holds many rows; returns how many items changed. Shared with the CLI."""
+    before = utcnow() - timedelta(days=days)
+    total = 0
+    while changed := privacy.truncate_ips(db.session, before):
+        db.session.commit()
+        total += changed
+    db.session.commit()
+    return total
+
+
+@shared_task(name="moderation.purge_ips", acks_late=True)
+def purge_ips_task() -> int:
+    try:
+        return purge_ips(current_app.config["MODERATION_IP_DAYS"])
+    finally:
+        db.session.remove()

@@ -9,7 +9,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, String, Text, bindparam, cast, func, literal_column, select
+from sqlalchemy import Integer, String, bindparam, literal_column, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -119,7 +119,7 @@ def comments_page(engine: Engine, cache: PageCache, generation: int, site_key: s
         return page
     tops, more = [], False
     if thread is not None:
-        rows = _FRAGMENTS[engine.dialect.name].all(engine, {"thread_id": thread.id})
+        rows = _with_fields(engine, _FRAGMENTS.all(engine, {"thread_id": thread.id}))
         tops, more = _page_of_tree(rows, limit, after)
     head = json.dumps({"site": site_key, "thread": thread_key,
                        "count": thread.approved_count if thread else 0,
@@ -131,40 +131,46 @@ def comments_page(engine: Engine, cache: PageCache, generation: int, site_key: s
     return page
 
 
-def _fragments(json_object, timestamp):
-    """The approved comments of a thread in id order, each as (id, parent_id, its public
-    JSON object without "replies"), which the database writes: no Python object per row."""
-    item = Item.__table__.c
-    fields = {"id": item.id, "parent_id": item.parent_id, "author_name": item.author_name,
-              "html": func.coalesce(item.body_html, literal_column("''")),
-              "created_at": timestamp(item.created_at)}
-    pairs = [part for name, column in fields.items()
-             for part in (literal_column(f"'{name}'"), column)]
-    return HotStatement(
-        select(item.id, item.parent_id, cast(json_object(*pairs), Text))
-        .where(item.thread_id == bindparam("thread_id", type_=Integer),
-               item.status == literal_column("'approved'"))
-        .order_by(item.id))
+def _with_fields(engine: Engine, rows: list) -> list:
+    """Rows whose comment has no prepared fields (approved by something that did not go
+    through lifecycle.move) get them built here."""
+    missing = [row[0] for row in rows if row[2] is None]
+    if not missing:
+        return rows
+    with engine.connect() as connection:
+        built = {row.id: public_fields(row) for row in connection.execute(
+            select(Item.id, Item.author_name, Item.body_html, Item.created_at)
+            .where(Item.id.in_(missing)))}
+    return [(i, parent, fields if fields is not None else built[i]) for i, parent, fields in rows]
 
 
-_FRAGMENTS = {
-    "postgresql": _fragments(func.json_build_object, lambda column: func.to_char(
-        column, literal_column("""'YYYY-MM-DD"T"HH24:MI:SS"Z"'"""))),
-    "sqlite": _fragments(func.json_object, lambda column: func.strftime(
-        literal_column("'%Y-%m-%dT%H:%M:%SZ'"), column)),
-}
+def public_fields(item) -> str:
+    """The comment's public fields but its place in the thread (id, parent, replies), as
+    the inside of a JSON object: written once, when it is approved."""
+    return json.dumps({"author_name": item.author_name, "html": item.body_html or "",
+                       "created_at": iso(item.created_at)}, separators=(",", ":"))[1:-1]
+
+
+_FRAGMENTS = HotStatement(
+    select(Item.id, Item.parent_id, Item.public_json)
+    .where(Item.thread_id == bindparam("thread_id", type_=Integer),
+           Item.status == literal_column("'approved'"))
+    .order_by(Item.id))
 
 
 def _page_of_tree(rows: list[tuple], limit: int, after: int) -> tuple[list[tuple[int, str]], bool]:
-    """Nest replies under their parents, as JSON text; a reply whose parent is not shown
-    stands at the top level, so no approved comment goes missing. A reply's id is above
-    its parent's (it was posted under a published parent), so going down the ids every
-    comment's replies are written before it."""
+    """Nest replies under their parents, writing each comment's JSON object from its
+    prepared fields; a reply whose parent is not shown stands at the top level, so no
+    approved comment goes missing. A reply's id is above its parent's (it was posted
+    under a published parent), so going down the ids every comment's replies are
+    written before it."""
     approved = {row[0] for row in rows}
     replies: dict[int, list[str]] = {}
     tops = []
-    for item_id, parent_id, fragment in reversed(rows):
-        written = f'{fragment[:-1]},"replies":[{",".join(reversed(replies.pop(item_id, ())))}]}}'
+    for item_id, parent_id, fields in reversed(rows):
+        parent = parent_id if parent_id is not None else "null"
+        written = (f'{{"id":{item_id},"parent_id":{parent},{fields},"replies":['
+                   f'{",".join(reversed(replies.pop(item_id, ())))}]}}')
         if parent_id in approved:
             replies.setdefault(parent_id, []).append(written)
         elif item_id > after:

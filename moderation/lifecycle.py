@@ -3,7 +3,7 @@ the product that assigns Item.status, and it always writes the Decision."""
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from . import thread_news, webhooks
+from . import embed, thread_news, webhooks
 from .models import Decision, Item, Moderator, Thread, utcnow
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -49,6 +49,8 @@ def move(session: Session, item: Item, to: str, *, moderator: Moderator | None =
         session.execute(update(Thread).where(Thread.id == item.thread_id).values(
             revision=Thread.revision + 1, approved_count=Thread.approved_count + delta))
         thread_news.changed(session, item.thread_id)
+    if to == "approved" and item.kind == "comment":
+        item.public_json = embed.public_fields(item)
     item.status = to
     item.version += 1
     item.decided_at = decision.created_at

@@ -80,6 +80,9 @@ class Item(db.Model):
     referrer: Mapped[str] = mapped_column(String(2000), default="")
     form_served_at: Mapped[datetime | None]
     honeypot: Mapped[str] = mapped_column(String(500), default="")
+    # A published comment's public fields as ready JSON (embed.public_fields), written
+    # when it is approved; the read side joins these instead of building each comment.
+    public_json: Mapped[str | None] = mapped_column(Text)
     score: Mapped[float | None]
     signals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

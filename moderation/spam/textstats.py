@@ -2,6 +2,7 @@
 that mix alphabets (a Cyrillic "а" inside a Latin word slips past word lists)."""
 import re
 import unicodedata
+from functools import lru_cache
 
 from .signals import Sample, Signal
 
@@ -11,6 +12,7 @@ WORD = re.compile(r"\w+")
 ALPHABETS = ("LATIN", "CYRILLIC", "GREEK", "ARMENIAN")
 
 
+@lru_cache(maxsize=4096)
 def alphabet(char: str) -> str:
     name = unicodedata.name(char, "")
     return next((a for a in ALPHABETS if name.startswith(a)), "")
@@ -19,6 +21,8 @@ def alphabet(char: str) -> str:
 def mixed_words(text: str) -> list[str]:
     found = []
     for word in WORD.findall(text):
+        if word.isascii():  # all Latin (or digits): nothing to mix
+            continue
         if len({alphabet(c) for c in word if c.isalpha()} - {""}) > 1:
             found.append(word)
     return found

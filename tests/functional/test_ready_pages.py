@@ -82,3 +82,15 @@ def test_a_decision_shows_at_once(app, client, thread):
     client.get(PATH)
     decide(app, post_comment(client, thread="lane").get_json()["id"])
     assert client.get(PATH).get_json()["count"] == first["count"] + 1
+
+
+def test_a_comment_without_prepared_fields_is_shown_the_same(app, client, thread):
+    from sqlalchemy import update
+
+    from moderation.models import Item
+    prepared = client.get(PATH).get_json()
+    with app.app_context():
+        db.session.execute(update(Item).values(public_json=None))
+        db.session.commit()
+    app.extensions["page_cache"].drop_all()
+    assert client.get(PATH).get_json() == prepared

@@ -4,6 +4,8 @@ ceiling:app`): what the framework, PostgreSQL and Redis cost with nothing of our
 - GET  /hello                 Flask's hello-world.
 - POST /insert                read a JSON comment, INSERT it (autocommit) into a table of
                               the CEILING_DATABASE_URL database, LPUSH its id to Redis, 202.
+- GET  /bytes/<size>          `size` bytes of JSON held in memory, the floor of any answer
+                              that size (what moving the bytes costs, on both sides).
 - GET  /json/<thread_key>     the approved comments of one of the service's threads (from
                               PRODUCT_DATABASE_URL, the same rows the service serves) as
                               JSON: one query, a dict per row, json.dumps. No cache.
@@ -56,6 +58,17 @@ def _connection(name: str) -> psycopg.Connection:
 @app.get("/hello")
 def hello():
     return "Hello, World!"
+
+
+@app.get("/bytes/<int:size>")
+def sized(size: int):
+    body = _sized.get(size)
+    if body is None:
+        body = _sized[size] = b'"' + b"x" * max(size - 2, 0) + b'"'
+    return Response(body, mimetype="application/json")
+
+
+_sized: dict[int, bytes] = {}
 
 
 @app.post("/insert")

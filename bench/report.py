@@ -39,7 +39,8 @@ def table(result: dict) -> str:
                   ("isso_t500", "Isso, 500 comments"),
                   ("flask_json_t500", "bare Flask JSON, same 500 rows"),
                   ("service_304_t500", "service, 500 comments, If-None-Match 304"),
-                  ("flask_hello", "bare Flask hello-world")]
+                  ("flask_hello", "bare Flask hello-world"),
+                  ("flask_bytes_t500", "bare Flask, the 500-page's bytes")]
         for key, label in labels:
             m = f[key]
             lines.append(f"    {label:<41}{num(m['rps'], 9)}{num(m['p50_ms'], 9)}{num(m['p99_ms'], 9)}"

@@ -140,7 +140,7 @@ def post_comment(site_key: str, thread_key: str):
         db.session.commit()
     enqueue(item_id)
     status = "received"
-    if current_app.extensions["celery"].conf.task_always_eager:
+    if current_app.config["CELERY"]["task_always_eager"]:
         # In-process mode has already processed it; a worker has not yet, so a reload
         # would only cost a query on the hot path.
         status = db.session.get(Item, item_id).status

@@ -100,13 +100,13 @@ def preflight():
 def comments(site_key: str, thread_key: str):
     limit = _int_arg("limit", LIMIT_DEFAULT, 1, embed.PAGE_MAX)
     after = _int_arg("after", 0, 0, 2**63 - 1)
+    site = _site(site_key)  # also keeps the site cache fresh for ready_pages.py
     cache = current_app.extensions["page_cache"]
     if current_app.extensions["thread_news"].trusted():
         page = embed.cached_page(cache, site_key, thread_key, limit, after)
         if page is not None:
             return _comments_response(page.body, page.etag)
     generation = cache.generation
-    site = _site(site_key)
     engine = current_app.extensions["autocommit"]
     thread = embed.thread_state(engine, site.id, thread_key)
     page = embed.comments_page(engine, cache, generation, site_key, thread_key, thread,

@@ -94,3 +94,12 @@ def test_a_comment_without_prepared_fields_is_shown_the_same(app, client, thread
         db.session.commit()
     app.extensions["page_cache"].drop_all()
     assert client.get(PATH).get_json() == prepared
+
+
+def test_the_lane_goes_on_serving_after_its_copy_of_the_site_expires(app, client, thread):
+    client.get(PATH)
+    app.extensions["site_cache"].sites.clear()  # as after MODERATION_SITE_CACHE_SECONDS
+    client.get(PATH)  # the view answers, and fetches the site again
+    view, calls = app.view_functions["api.comments"], []
+    app.view_functions["api.comments"] = lambda **kw: calls.append(kw) or view(**kw)
+    assert client.get(PATH).status_code == 200 and calls == []

@@ -1,8 +1,10 @@
 """The read side for the main site: approved comments of a thread, counts, recent.
 
 A thread's comment pages are built once per thread revision (lifecycle bumps it when a
-comment enters or leaves `approved`) and kept as ready JSON bytes, so a repeated read
-costs one small query for the revision and no rendering."""
+comment enters or leaves `approved`) from each comment's prepared public fields, and
+kept as ready JSON bytes. A repeated read then costs no query at all while thread_news
+is subscribed to the announcements of changed threads, and one small query for the
+revision when it is not."""
 import json
 import threading
 import time
@@ -14,7 +16,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from .database import HotStatement
-
 from .models import Item, Site, Thread
 
 PAGE_MAX = 200

@@ -1,7 +1,6 @@
 """No page asks the database more often because it holds more items (no N+1): each page
 is requested over a small and a ten times larger database and its SQL statements are
 counted. bench/queue_scale.py measures the time of the same pages at 10k and 1M items."""
-import pytest
 from sqlalchemy import event
 
 from moderation.extensions import db

@@ -40,6 +40,11 @@ class Inbox:
             rang |= self._push(keys=[self.list, self.bell], args=[BELL_SECONDS, *chunk]) == 1
         return rang
 
+    def nudge(self) -> bool:
+        """True when no ring is pending, so the caller must ring (the items waiting have
+        nobody draining them, e.g. after their drainer died)."""
+        return bool(self.redis.set(self.bell, 1, nx=True, ex=BELL_SECONDS))
+
     def unring(self) -> None:
         """The ring could not be sent: let the next push try again."""
         self.redis.delete(self.bell)

@@ -31,7 +31,26 @@ def requeue_stuck() -> int:
     after = timedelta(seconds=current_app.config["MODERATION_STUCK_AFTER_SECONDS"])
     ids = recovery.stuck_items(db.session, after)
     db.session.remove()
+    if ids and _inbox_busy():
+        return 0
     return enqueue_many(ids)
+
+
+def _inbox_busy() -> bool:
+    """Items are waiting in the inbox: the stuck ones are most likely among them (a
+    backlog), so pushing them again would only add duplicates. Make sure a drainer is
+    on it; whatever is really lost is pushed by a sweep that finds the inbox empty."""
+    if current_app.config["CELERY"]["task_always_eager"]:
+        return False
+    try:
+        inbox = inbox_of(current_app)
+        if not inbox.waiting():
+            return False
+        if inbox.nudge():
+            _ring(inbox)
+        return True
+    except Exception:  # Redis is away: enqueue_many notices and pauses
+        return False
 
 
 # After a failed push, skip the broker for a few seconds: readers' requests stay fast

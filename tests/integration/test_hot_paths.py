@@ -125,7 +125,7 @@ def other_process(pg_url, broker_url, pg_app):
     """A second app, as another web process or worker would be (its own caches)."""
     queue = pg_app.config["CELERY"]["task_default_queue"]  # the worker's
 
-    def make(broker=broker_url):
+    def make(broker=broker_url, queue=queue):
         return create_app({"SQLALCHEMY_DATABASE_URI": pg_url,
                            "CELERY": config.celery_settings(broker, queue), "EMBEDDED": False,
                            "SECRET_KEY": SECRET, "TESTING": True,
@@ -195,3 +195,27 @@ def test_postgresql_writes_the_page_with_replies_nested(pg_app):
     assert first["replies"][0]["replies"][0]["id"] == deeper
     assert first["replies"][0]["replies"][0]["replies"] == []
     assert [c["id"] for c in client.get(f"{path}?after={top}").get_json()["comments"]] == [second]
+
+
+def test_the_sweeper_adds_no_duplicates_to_a_waiting_inbox(pg_app, other_process):
+    from datetime import timedelta
+
+    from moderation.models import utcnow
+    from workers.inbox import inbox_of
+    from workers.tasks import requeue_stuck
+    app = other_process(queue=f"{pg_app.config['CELERY']['task_default_queue']}-sweep")
+    client = app.test_client()  # its own inbox, which no worker drains
+    path = "/api/v1/sites/default/threads/hot-sweep/comments"
+    with app.app_context():
+        inbox = inbox_of(app)
+        stuck = client.post(path, json=comment()).get_json()["id"]
+        inbox.take(10_000)  # as if a worker took it and died: only the database knows
+        db.session.get(Item, stuck).created_at = utcnow() - timedelta(hours=1)
+        db.session.commit()
+        inbox.redis.rpush(inbox.list, 0)  # a backlog: someone else's item still in line
+        inbox.redis.delete(inbox.bell)
+        assert requeue_stuck() == 0
+        assert inbox.take(10_000) == [0]  # nothing added, and the backlog was rung for
+        assert requeue_stuck() >= 1  # an empty inbox: the stuck item goes back in line
+        assert stuck in inbox.take(10_000)
+        inbox.redis.delete(inbox.bell, app.config["CELERY"]["task_default_queue"])

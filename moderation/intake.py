@@ -304,8 +304,11 @@ def _email(field: str, value: str) -> str:
 
 
 def _url(field: str, value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. "http://[" (an unclosed IPv6 address)
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise IntakeError(field, f"{field} must be an http or https URL")
     return value
 

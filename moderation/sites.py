@@ -78,16 +78,17 @@ def parse_origins(text: str) -> list[str]:
     for raw in re.split(r"[\s,]+", text.strip()):
         if not raw:
             continue
-        parts = urlsplit(raw)
+        not_origin = SiteError("allowed_origins", f"{raw!r} is not an origin such as "
+                                                  "https://news.example or http://localhost:8080")
         try:
+            parts = urlsplit(raw)
             port = parts.port
-        except ValueError:
-            port = -1
-        if parts.scheme not in ("http", "https") or not parts.hostname or port == -1 \
+        except ValueError:  # a bad port, an unclosed IPv6 bracket
+            raise not_origin from None
+        if parts.scheme not in ("http", "https") or not parts.hostname \
                 or parts.path not in ("", "/") or parts.query or parts.fragment \
                 or parts.username or "*" in raw:
-            raise SiteError("allowed_origins", f"{raw!r} is not an origin such as "
-                                               "https://news.example or http://localhost:8080")
+            raise not_origin
         origin = f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
         if origin not in origins:
             origins.append(origin)

@@ -123,8 +123,12 @@ def new_secret() -> str:
 def add_endpoint(session: Session, site: Site, url: str, events: list[str]) -> WebhookEndpoint:
     """A new active endpoint with a fresh secret (not committed); raises WebhookError."""
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname \
+            or len(url) > 2000:
         raise WebhookError("url", "url must be an http or https URL (at most 2000 characters)")
     unknown = [e for e in events if e not in WEBHOOK_EVENTS]
     if unknown or not events:

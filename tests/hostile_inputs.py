@@ -152,6 +152,8 @@ API_ROWS = [
     _json("invalid email", 422, "author_email", "not a valid email", author_email="ada@"),
     _json("javascript: thread_url", 422, "thread_url", "http or https",
           thread_url="javascript:alert(1)"),
+    _json("thread_url with an unclosed IPv6 bracket", 422, "thread_url", "http or https",
+          thread_url="http://["),
     _json("missing body", 422, "body", "required", body=""),
     # The request around the body
     Hostile("wrong Content-Type", 415, None, "application/json", as_json(), "text/plain"),

@@ -13,7 +13,10 @@ SHORTENERS = frozenset({"bit.ly", "tinyurl.com", "goo.gl", "t.co", "ow.ly", "is.
 def domains(text: str) -> list[str]:
     out = []
     for url in URL.findall(text):
-        host = urlsplit(url if "://" in url else "http://" + url).hostname or ""
+        try:
+            host = urlsplit(url if "://" in url else "http://" + url).hostname or ""
+        except ValueError:  # "http://[..." is a link still, to no host we can name
+            host = ""
         out.append(host.removeprefix("www."))
     return out
 

@@ -1,12 +1,30 @@
 """Fast-layer fixtures: a fresh app and a fresh SQLite database for every test, Celery
 tasks executed in-process, CSRF switched on."""
 import re
+from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import event
 
 from moderation import config, create_app
 from moderation.extensions import db
 from moderation.sites import ensure_default
+
+
+@contextmanager
+def statements_run(*engines):
+    """The SQL statements the engines run inside the block, as a growing list."""
+    executed = []
+
+    def record(_connection, _cursor, statement, *_rest):
+        executed.append(statement)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield executed
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 def make_app(database_uri: str, broker_url: str = "", **overrides):

@@ -1,10 +1,8 @@
 """No page asks the database more often because it holds more items (no N+1): each page
 is requested over a small and a ten times larger database and its SQL statements are
 counted. bench/queue_scale.py measures the time of the same pages at 10k and 1M items."""
-from sqlalchemy import event
-
 from moderation.extensions import db
-from tests.conftest import add_moderator, log_in, make_app, make_item
+from tests.conftest import add_moderator, log_in, make_app, make_item, statements_run
 
 PAGES = {
     "thread read": "/api/v1/sites/default/threads/t/comments?limit=200",
@@ -35,13 +33,8 @@ def statements_per_page(tmp_path, size: int) -> dict[str, int]:
         engine = db.engine
     counts = {}
     for name, path in PAGES.items():
-        executed = []
-        listener = lambda *args: executed.append(args[2])  # noqa: E731  (the statement)
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with statements_run(engine) as executed:
             response = client.get(path)
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         assert response.status_code == 200, (name, response.status_code)
         counts[name] = len(executed)
     return counts

@@ -1,10 +1,9 @@
 """ready_pages.py answers repeated comment reads before Flask: the same answer the view
 gives, no query, and the view whenever the lane cannot judge the request."""
 import pytest
-from sqlalchemy import event
 
 from moderation.extensions import db
-from tests.conftest import decide, post_comment
+from tests.conftest import decide, post_comment, statements_run
 
 SAME = ("Content-Type", "ETag", "Cache-Control", "Access-Control-Allow-Origin",
         "Access-Control-Expose-Headers", "X-Content-Type-Options", "Referrer-Policy")
@@ -18,21 +17,9 @@ def thread(app, client):
         decide(app, post_comment(client, thread="lane").get_json()["id"])
 
 
-class Queries:
-    def __init__(self, app):
-        with app.app_context():
-            self.engine = db.engine
-        self.count = 0
-
-    def _count(self, *args):
-        self.count += 1
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._count)
+def engine_of(app):
+    with app.app_context():
+        return db.engine
 
 
 @pytest.mark.parametrize("query, headers", [
@@ -45,17 +32,17 @@ def test_the_lane_answers_as_the_view_does_without_a_query(app, client, thread, 
     built = client.get(PATH + query, headers=headers)  # the view builds the page
     view, calls = app.view_functions["api.comments"], []
     app.view_functions["api.comments"] = lambda **kw: calls.append(kw) or view(**kw)
-    with Queries(app) as queries:
+    with statements_run(engine_of(app)) as queries:
         ready = client.get(PATH + query, headers=headers)
-    assert queries.count == 0 and calls == []
+    assert len(queries) == 0 and calls == []
     assert ready.status_code == built.status_code == 200
     assert ready.data == built.data
     assert {h: ready.headers.get(h) for h in SAME} == {h: built.headers.get(h) for h in SAME}
     assert "Origin" in ready.headers["Vary"]
-    with Queries(app) as queries:
+    with statements_run(engine_of(app)) as queries:
         again = client.get(PATH + query, headers={**headers, "If-None-Match": ready.headers["ETag"]})
     assert again.status_code == 304 and again.headers["ETag"] == ready.headers["ETag"]
-    assert queries.count == 0 and calls == []
+    assert len(queries) == 0 and calls == []
 
 
 @pytest.mark.parametrize("query, headers, status", [

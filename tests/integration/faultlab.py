@@ -187,6 +187,17 @@ class Stack:
         return dict(rows)
 
 
+def need_binaries(purpose: str) -> None:
+    """Skip the caller's tests without PostgreSQL's server binaries and redis-server, or
+    fail them when MODERATION_REQUIRE_SERVICES=1 (CI)."""
+    if PG_BIN is not None and shutil.which("redis-server"):
+        return
+    import pytest
+    if os.environ.get("MODERATION_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"PostgreSQL server binaries and redis-server are needed for {purpose}")
+    pytest.skip("PostgreSQL server binaries or redis-server are not installed")
+
+
 def new_stack(worker_count: int = 2) -> Stack:
     base = Path(tempfile.mkdtemp(prefix="faultlab-"))
     os.chmod(base, 0o755)

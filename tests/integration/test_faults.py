@@ -1,21 +1,15 @@
 """No reader's words are lost: Redis stopped, a worker SIGKILLed mid-task, PostgreSQL
 restarted, each against a private stack of real processes (bench/faults.py prints the
 longer table)."""
-import os
-
 import pytest
 
 from tests.integration import faultlab
 
-REQUIRED = os.environ.get("MODERATION_REQUIRE_SERVICES") == "1"
 
 
 @pytest.fixture(scope="module")
 def stack():
-    if faultlab.PG_BIN is None or not faultlab.shutil.which("redis-server"):
-        if REQUIRED:
-            pytest.fail("PostgreSQL server binaries and redis-server are needed for fault tests")
-        pytest.skip("PostgreSQL server binaries or redis-server are not installed")
+    faultlab.need_binaries("fault tests")
     stack = faultlab.new_stack(worker_count=2)
     yield stack
     stack.stop()

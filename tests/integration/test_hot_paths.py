@@ -5,12 +5,12 @@ import itertools
 import random
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from moderation import config, create_app, processing, review
+from moderation import config, create_app, processing
 from moderation.extensions import db
-from moderation.models import Item, Moderator, Thread
-from tests.conftest import COMMENT
+from moderation.models import Item, Thread
+from tests.conftest import COMMENT, decide, statements_run
 from tests.integration.conftest import SECRET, wait_for
 
 CHANGING = {"id", "created_at", "thread_id", "parent_id"}
@@ -32,25 +32,6 @@ WORDS = ("tram bridge council budget river school library market station harbour
          "flood road repair tunnel ferry island village county election report").split()
 
 
-class Statements:
-    """Counts the SQL statements an engine runs."""
-
-    def __init__(self, *engines):
-        self.count, self.engines = 0, engines
-
-    def _count(self, *args):
-        self.count += 1
-
-    def __enter__(self):
-        for engine in self.engines:
-            event.listen(engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc):
-        for engine in self.engines:
-            event.remove(engine, "before_cursor_execute", self._count)
-
-
 def engines(app):
     with app.app_context():
         return db.engine, app.extensions["autocommit"]
@@ -65,22 +46,13 @@ def row(app, item_id: int) -> dict:
 
 
 def approve(app, item_id: int) -> None:
+    """Route the item as a worker would (none may run in these tests; a no-op once it
+    is routed), then approve it as a moderator does."""
     with app.app_context():
-        moderator = db.session.scalar(select(Moderator).where(Moderator.username == "hot"))
-        if moderator is None:
-            moderator = Moderator(username="hot", password_hash="x")
-            db.session.add(moderator)
-            db.session.flush()
-        item = db.session.get(Item, item_id)
-        if item.status == "received":  # a worker may not run in these tests: route it here
-            processing.process(db.session, item_id)  # (locks the row; a no-op once routed)
-        item = db.session.get(Item, item_id, populate_existing=True)
-        if item.status == "spam":  # as a moderator would: not spam, then approve
-            review.decide(db.session, item_id, "not_spam", moderator, version=item.version)
-            item = db.session.get(Item, item_id, populate_existing=True)
-        review.decide(db.session, item_id, "approve", moderator, version=item.version)
+        processing.process(db.session, item_id)
         db.session.commit()
         db.session.remove()
+    decide(app, item_id)
 
 
 def test_a_comment_stored_in_one_statement_is_the_row_the_orm_stores(pg_app):
@@ -88,9 +60,9 @@ def test_a_comment_stored_in_one_statement_is_the_row_the_orm_stores(pg_app):
     path = "/api/v1/sites/default/threads/hot-row/comments"
     data = comment()
     first = client.post(path, json=data).get_json()["id"]  # new thread: the ORM path
-    with Statements(*engines(pg_app)) as statements:
+    with statements_run(*engines(pg_app)) as statements:
         second = client.post(path, json=data).get_json()["id"]
-    assert statements.count == 1  # the INSERT ... SELECT, nothing else
+    assert len(statements) == 1  # the INSERT ... SELECT, nothing else
     orm, fast = row(pg_app, first), row(pg_app, second)
     assert {k: v for k, v in fast.items() if k not in CHANGING} == \
            {k: v for k, v in orm.items() if k not in CHANGING}
@@ -104,9 +76,9 @@ def test_replies_take_the_fast_path_only_under_a_published_parent(pg_app):
     refused = client.post(path, json=comment(parent_id=parent))
     assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "parent_id"
     approve(pg_app, parent)
-    with Statements(*engines(pg_app)) as statements:
+    with statements_run(*engines(pg_app)) as statements:
         reply = client.post(path, json=comment(parent_id=parent))
-    assert reply.status_code == 202 and statements.count == 1
+    assert reply.status_code == 202 and len(statements) == 1
     assert row(pg_app, reply.get_json()["id"])["parent_id"] == parent
 
 
@@ -152,9 +124,9 @@ def test_a_cached_page_is_dropped_when_another_process_approves(pg_app, other_pr
     assert comment_ids(client, "hot-news") == [first]
     wait_for(reader.extensions["thread_news"].trusted, timeout=10)
     comment_ids(client, "hot-news")
-    with Statements(*engines(reader)) as statements:
+    with statements_run(*engines(reader)) as statements:
         assert comment_ids(client, "hot-news") == [first]
-    assert statements.count == 0  # served from memory
+    assert len(statements) == 0  # served from memory
 
     approve(moderator_side, second)  # in another process: only Redis tells the reader
     wait_for(lambda: comment_ids(client, "hot-news") == [first, second], timeout=5)

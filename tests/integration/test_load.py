@@ -1,23 +1,17 @@
 """A steady mixed load (bench/load.py, shorter and slower) against a private stack of real
 processes: no 5xx, no socket error, and every accepted post stored with its body and
 processed."""
-import os
-
 import pytest
 
 from bench import load
 from tests.integration import faultlab
 
-REQUIRED = os.environ.get("MODERATION_REQUIRE_SERVICES") == "1"
 RATE, SECONDS = 40, 10
 
 
 @pytest.fixture(scope="module")
 def stack():
-    if faultlab.PG_BIN is None or not faultlab.shutil.which("redis-server"):
-        if REQUIRED:
-            pytest.fail("PostgreSQL server binaries and redis-server are needed for the load test")
-        pytest.skip("PostgreSQL server binaries or redis-server are not installed")
+    faultlab.need_binaries("the load test")
     stack = faultlab.new_stack(worker_count=1)  # intake rate limits off (faultlab.Stack.env)
     # No sweeper: it would hand over an item whose enqueue was lost, hiding the loss.
     for beat in [p for p in stack.others if "beat" in p.args]:

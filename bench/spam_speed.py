@@ -24,6 +24,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import redis
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from moderation.spam import scorer  # noqa: E402
@@ -64,7 +66,7 @@ def with_store(texts, model, database_uri, redis_url=""):
         db.create_all()
         ensure_default(db.session)
         if redis_url:
-            flood.count_in_redis(db.engine, redis_url, namespace)
+            flood.count_in_redis(db.engine, redis.Redis.from_url(redis_url), namespace)
         for n, text in enumerate(texts):
             try:
                 item = intake.receive_comment(db.session, "default", f"t{n % 50}", {

@@ -11,7 +11,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     """Build the app from the environment (see config.py), then apply overrides."""
     from . import (abuse, accounts, cli, config, database, embed, errors, parsing, ready_pages,
                    security, sites, thread_news)
-    from .extensions import csrf, db, limiter, login_manager, migrate
+    from .extensions import broker_redis, csrf, db, limiter, login_manager, migrate
     from .views import (admin, api, auth, feeds, ops, policy_admin, privacy_admin, review,
                         sites_admin, submit)
     from .spam import flood
@@ -37,9 +37,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             database.sqlite_pragmas(db.engine)
-        broker, queue = app.config["CELERY"]["broker_url"], app.config["CELERY"]["task_default_queue"]
-        if not app.config["EMBEDDED"] and broker.startswith(("redis://", "rediss://")):
-            flood.count_in_redis(db.engine, broker, namespace=queue)  # shared by all workers
+        redis = broker_redis(app)
+        if redis is not None:  # shared by all workers
+            flood.count_in_redis(db.engine, redis, app.config["CELERY"]["task_default_queue"])
         app.extensions["autocommit"] = database.autocommit_engine(db.engine)
     celery_init_app(app)
     app.extensions["page_cache"] = embed.PageCache(app.config["MODERATION_PAGE_CACHE_SIZE"],

@@ -19,9 +19,10 @@ import threading
 import time
 
 from flask import Flask, current_app, has_app_context
-from redis import Redis
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from .extensions import broker_redis
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,7 @@ class ThreadNews:
         celery = app.config["CELERY"]
         self.embedded = celery.get("task_always_eager", False)
         self.channel = f"moderation:{celery['task_default_queue']}:threads"
-        self.redis = None if self.embedded else Redis.from_url(
-            celery["broker_url"], socket_connect_timeout=1, socket_timeout=2)
+        self.redis = broker_redis(app)
         self.subscribed = False
         self._listener: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -61,6 +61,8 @@ class ThreadNews:
         """May a cached page be served without asking the database?"""
         if self.embedded:
             return True
+        if self.redis is None:  # a broker that is not Redis: no news to listen to
+            return False
         if self._listener is None:
             self._start()
         return self.subscribed

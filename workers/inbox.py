@@ -12,6 +12,8 @@ worker was killed) belongs to an item still `received`, and beat's sweeper
 from flask import Flask
 from redis import Redis
 
+from moderation.extensions import broker_redis
+
 BATCH = 50
 # A ring lasts until its task quiets it, or this long if that task died.
 BELL_SECONDS = 30
@@ -65,8 +67,6 @@ class Inbox:
 def inbox_of(app: Flask) -> Inbox:
     inbox = app.extensions.get("inbox")
     if inbox is None:
-        celery = app.config["CELERY"]
-        client = Redis.from_url(celery["broker_url"], socket_connect_timeout=1, socket_timeout=2,
-                                health_check_interval=30)
-        inbox = app.extensions["inbox"] = Inbox(client, celery["task_default_queue"])
+        inbox = app.extensions["inbox"] = Inbox(broker_redis(app),
+                                                app.config["CELERY"]["task_default_queue"])
     return inbox

@@ -41,11 +41,10 @@ class RedisWindow:
     the items the workers have scored; adding the same id again changes nothing, so an
     item processed twice counts once. Raises redis.RedisError when Redis does not answer."""
 
-    def __init__(self, url: str, namespace: str):
-        import redis
-        # Fail fast: a worker must not hang on a dead Redis; the detector is then
-        # recorded as not checked and the item held for a moderator.
-        self.client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+    def __init__(self, client, namespace: str):
+        # The client fails fast (extensions.broker_redis): a worker must not hang on a
+        # dead Redis; the detector is then recorded as not checked and the item held.
+        self.client = client
         self.script = self.client.register_script(COUNT_SCRIPT)
         self.namespace = namespace
 
@@ -74,10 +73,10 @@ class RedisWindow:
 _windows: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def count_in_redis(engine: Engine, url: str, namespace: str) -> None:
-    """Count floods for items stored through engine in Redis at url, under keys that
+def count_in_redis(engine: Engine, client, namespace: str) -> None:
+    """Count floods for items stored through engine in Redis (client), under keys that
     start with namespace (the install's task queue, so installs sharing a Redis differ)."""
-    _windows[engine] = RedisWindow(url, namespace)
+    _windows[engine] = RedisWindow(client, namespace)
 
 
 def window_for(session: Session) -> RedisWindow | None:

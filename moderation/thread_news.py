@@ -50,7 +50,9 @@ class ThreadNews:
     def __init__(self, app: Flask, cache):
         self.cache = cache
         celery = app.config["CELERY"]
-        self.embedded = celery.get("task_always_eager", False)
+        # Embedded: one process on SQLite that makes every change itself. Not so for
+        # tasks run in-process on PostgreSQL: gunicorn's other processes change threads too.
+        self.embedded = bool(app.config.get("EMBEDDED")) and celery["task_always_eager"]
         self.channel = f"moderation:{celery['task_default_queue']}:threads"
         self.redis = broker_redis(app)
         self.subscribed = False

@@ -90,3 +90,11 @@ def test_the_lane_goes_on_serving_after_its_copy_of_the_site_expires(app, client
     view, calls = app.view_functions["api.comments"], []
     app.view_functions["api.comments"] = lambda **kw: calls.append(kw) or view(**kw)
     assert client.get(PATH).status_code == 200 and calls == []
+
+
+def test_pages_are_not_trusted_unchecked_when_other_processes_share_the_database(tmp_path):
+    from tests.conftest import make_app
+    embedded = make_app(f"sqlite:///{tmp_path / 'e.sqlite3'}")
+    shared = make_app(f"sqlite:///{tmp_path / 's.sqlite3'}", EMBEDDED=False)  # no broker
+    assert embedded.extensions["thread_news"].trusted()
+    assert not shared.extensions["thread_news"].trusted()

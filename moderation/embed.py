@@ -97,14 +97,15 @@ def thread_state(engine: Engine, site_id: int, thread_key: str) -> ThreadState |
     return ThreadState(*rows[0]) if rows else None
 
 
-def etag(site_key: str, thread: ThreadState | None, limit: int, after: int) -> str:
+def etag(thread: ThreadState | None, limit: int, after: int) -> str:
     revision = f"{thread.id}.{thread.revision}" if thread else "0"
     return f"c{revision}.{limit}.{after}"
 
 
 def cached_page(cache: PageCache, site_key: str, thread_key: str, limit: int,
                 after: int) -> Page | None:
-    """The page as last built, when thread_news says it can be served unchecked."""
+    """The page as last built (served unchecked when thread_news trusts it, else
+    compared with the thread's current ETag first)."""
     return cache.get((site_key, thread_key, limit, after))
 
 
@@ -113,9 +114,8 @@ def comments_page(engine: Engine, cache: PageCache, generation: int, site_key: s
     """One page of top-level approved comments (oldest first) with all their replies,
     built unless the cache holds it at the thread's current revision. `generation` is
     the cache's, read before `thread` was: a page built across a change is not kept."""
-    tag = etag(site_key, thread, limit, after)
-    key = (site_key, thread_key, limit, after)
-    page = cache.get(key)
+    tag = etag(thread, limit, after)
+    page = cached_page(cache, site_key, thread_key, limit, after)
     if page is not None and page.etag == tag:
         return page
     tops, more = [], False
@@ -128,7 +128,7 @@ def comments_page(engine: Engine, cache: PageCache, generation: int, site_key: s
     body = f'{head[:-1]},"comments":[{",".join(json for _, json in tops)}]}}'
     page = Page(body.encode(), tag, thread.id if thread else None,
                 time.monotonic() + cache.seconds)
-    cache.put(key, page, generation)
+    cache.put((site_key, thread_key, limit, after), page, generation)
     return page
 
 

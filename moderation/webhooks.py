@@ -31,6 +31,10 @@ LEASE = timedelta(seconds=TIMEOUT * 6)
 SLACK = timedelta(seconds=2)
 # A session.info key: deliveries added in this transaction, enqueued after its commit.
 NEW_DELIVERIES = "webhook_deliveries"
+# A session.info key: while set to a dict, record() keeps each site's active endpoints
+# there instead of asking again for every item (processing.process_many sets it for one
+# batch, whose transaction sees the same endpoints throughout).
+ENDPOINTS_SEEN = "webhook_endpoints"
 
 
 class WebhookError(ValueError):
@@ -64,8 +68,7 @@ def record(session: Session, item: Item, decision: Decision) -> list[WebhookDeli
     types = events_for(decision)
     if not types:
         return []
-    endpoints = list(session.scalars(select(WebhookEndpoint).where(
-        WebhookEndpoint.site_id == item.site_id, WebhookEndpoint.is_active.is_(True))))
+    endpoints = active_endpoints(session, item.site_id)
     added = []
     for type_ in types:
         targets = [e for e in endpoints if type_ in (e.events or [])]
@@ -80,6 +83,18 @@ def record(session: Session, item: Item, decision: Decision) -> list[WebhookDeli
     session.add_all(added)
     session.info.setdefault(NEW_DELIVERIES, []).extend(added)
     return added
+
+
+def active_endpoints(session: Session, site_id: int) -> list[WebhookEndpoint]:
+    seen = session.info.get(ENDPOINTS_SEEN)
+    if seen is not None and site_id in seen:
+        return seen[site_id]
+    with session.no_autoflush:  # endpoints are never pending here: the decision's changes
+        endpoints = list(session.scalars(select(WebhookEndpoint).where(  # flush later, once
+            WebhookEndpoint.site_id == site_id, WebhookEndpoint.is_active.is_(True))))
+    if seen is not None:
+        seen[site_id] = endpoints
+    return endpoints
 
 
 def payload(item: Item, decision: Decision) -> dict:

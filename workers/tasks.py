@@ -74,20 +74,36 @@ def process_inbox() -> int:
 
 
 def _process_all(inbox: Inbox, ids: list[int]) -> None:
+    """The batch in one transaction; if an item in it fails, each item in its own (so
+    that one bad item holds back only itself)."""
     try:
-        for n, item_id in enumerate(ids):
-            try:
-                processing.process(db.session, item_id)
-                db.session.commit()
-            except TRANSIENT:  # the database is away: hand the rest back, retry later
-                db.session.rollback()
-                _push_back(inbox, ids[n:])
-                raise
-            except Exception:  # this item only; it stays `received` for the sweeper
-                db.session.rollback()
-                log.exception("could not process item %s", item_id)
+        try:
+            processing.process_many(db.session, ids)
+            db.session.commit()
+        except TRANSIENT:  # the database is away: hand the batch back, retry later
+            db.session.rollback()
+            _push_back(inbox, ids)
+            raise
+        except Exception:
+            db.session.rollback()
+            log.warning("a batch of %d item(s) failed; processing them one by one", len(ids))
+            _process_each(inbox, ids)
     finally:
         db.session.remove()
+
+
+def _process_each(inbox: Inbox, ids: list[int]) -> None:
+    for n, item_id in enumerate(ids):
+        try:
+            processing.process(db.session, item_id)
+            db.session.commit()
+        except TRANSIENT:
+            db.session.rollback()
+            _push_back(inbox, ids[n:])
+            raise
+        except Exception:  # this item only; it stays `received` for the sweeper
+            db.session.rollback()
+            log.exception("could not process item %s", item_id)
 
 
 def _push_back(inbox: Inbox, ids: list[int]) -> None:

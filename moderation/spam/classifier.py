@@ -13,11 +13,11 @@ import unicodedata
 from pathlib import Path
 
 import numpy as np
+from sklearn.feature_extraction._hashing_fast import transform as hash_features
 from sklearn.feature_extraction.text import HashingVectorizer
 from scipy.sparse import hstack
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
-from sklearn.utils import murmurhash3_32
 
 DATA_DIR = Path(__file__).parent / "data"
 TRAINING_FILES = ("youtube-psy.csv", "youtube-katyperry.csv", "youtube-lmfao.csv", "sms.csv")
@@ -101,8 +101,11 @@ def with_url_tokens(clean_text):
 
 def hashed(ngrams):
     # The same slots and values as HashingVectorizer (binary, l2-normalised) for one text,
-    # without its per-call validation, which costs more than a millisecond.
-    slots = np.unique(np.fromiter((abs(murmurhash3_32(g)) % SLOTS for g in ngrams), np.int64))
+    # without its per-call validation, which costs more than a millisecond. The hashing
+    # loop is HashingVectorizer's own (compiled), a third of the time of murmurhash3_32
+    # called once per n-gram; each distinct n-gram once, as binary=True counts it.
+    indices, _, _ = hash_features([[(g, 1) for g in set(ngrams)]], SLOTS, np.float64, False)
+    slots = np.unique(indices).astype(np.int64)
     return slots, np.full(len(slots), 1 / np.sqrt(max(len(slots), 1)))
 
 

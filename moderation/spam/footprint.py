@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import and_, bindparam, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
+from ..database import Compiled
 from ..models import Item
 from .signals import Sample
 
@@ -39,7 +40,7 @@ _network = _item.c.ip_prefix == bindparam("prefix")
 _recent = _item.c.created_at.between(bindparam("since"), bindparam("until"))
 # Built once: the statement is compiled once per process and reused from the cache.
 # An empty email or prefix is bound as NULL, which matches no row.
-QUERY = (select(_count(and_(_network, _recent)), _count(and_(_email, _recent)),
+QUERY = Compiled(select(_count(and_(_network, _recent)), _count(and_(_email, _recent)),
                 *(_count(and_(_email, _status(s))) for s in STATUSES),
                 *(_count(and_(_network, _status(s))) for s in STATUSES))
          .where(or_(_email, _network), _item.c.id != bindparam("item_id")))
@@ -50,7 +51,7 @@ def footprint(sample: Sample, session: Session) -> Footprint:
     if not (sample.author_email or sample.ip_prefix) or sample.received_at is None:
         return Footprint()
     session.flush()  # Core on the connection (cheaper than the ORM's execute) sees it all
-    row = session.connection().execute(QUERY, {
+    row = QUERY.execute(session.connection(), {
         "email": sample.author_email or None, "prefix": sample.ip_prefix or None,
         "since": sample.received_at - WINDOW, "until": sample.received_at,
         "item_id": sample.item_id or 0,  # ids start at 1

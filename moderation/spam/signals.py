@@ -4,6 +4,9 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import lru_cache
+
+SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,14 @@ class Sample:
     item_id: int | None = None
 
 
+@lru_cache(maxsize=64)
 def fold(text: str) -> str:
-    """Case-, accent- and space-folded text, for matching words and duplicates."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", stripped.casefold()).strip()
+    """Case-, accent- and space-folded text, for matching words and duplicates. Cached:
+    several detectors fold the same item's text."""
+    if not text.isascii():  # ASCII has no accents to take off
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return SPACES.sub(" ", text.casefold()).strip()
 
 
 def body_hash(text: str) -> str:

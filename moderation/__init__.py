@@ -9,8 +9,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app from the environment (see config.py), then apply overrides."""
-    from . import (abuse, accounts, cli, config, database, embed, errors, parsing, ready_pages,
-                   security, sites, thread_news)
+    from . import (abuse, accounts, cli, config, database, embed, errors, parsing, quick_posts,
+                   ready_pages, security, sites, thread_news)
     from .extensions import broker_redis, csrf, db, limiter, login_manager, migrate
     from .views import (admin, api, auth, feeds, ops, policy_admin, privacy_admin, review,
                         sites_admin, submit)
@@ -53,7 +53,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.exempt(api.bp)  # JSON writes are guarded by origin checks instead (views/api.py)
     errors.register(app)
     parsing.register(app)
-    app.wsgi_app = ready_pages.ReadyPages(app, app.wsgi_app)  # before ProxyFix wraps it
+    # The lanes in front of Flask, before ProxyFix wraps them (they see the reader's address).
+    app.wsgi_app = quick_posts.QuickPosts(app, ready_pages.ReadyPages(app, app.wsgi_app))
     security.register(app)
     cli.register(app)
     return app

@@ -20,6 +20,9 @@ from limits.strategies import FixedWindowRateLimiter
 log = logging.getLogger(__name__)
 OFF = ("", "0", "off", "none")
 NAMES = {"per_ip": "from your network address", "per_email": "with this email address"}
+# A WSGI environ key: this post was counted, with this result (None or Exceeded), by a
+# lane in front of Flask (quick_posts.py) that then left the answer to the view.
+COUNTED = "moderation.intake_counted"
 # After a storage failure, skip counting for a while so posts stay fast while it is down.
 PAUSE_SECONDS = 5.0
 
@@ -153,7 +156,10 @@ def limit_intake(view):
     def wrapped(*args, **kwargs):
         limits: IntakeLimits = current_app.extensions["intake_limits"]
         if request.method == "POST" and limits.enabled:
-            exceeded = limits.hit(request.remote_addr or "", posted_email())
+            if COUNTED in request.environ:  # counted already (quick_posts.py)
+                exceeded = request.environ[COUNTED]
+            else:
+                exceeded = limits.hit(request.remote_addr or "", posted_email())
             if exceeded is not None:
                 return refused(exceeded)
         return view(*args, **kwargs)

@@ -39,7 +39,9 @@ class QuickPosts:
             if match is not None:
                 answer = self._take(environ, *match.groups())
                 if answer is not None:
-                    return answer(environ, start_response)
+                    status, headers, body = answer
+                    start_response(status, headers)
+                    return [body]
         return self.wsgi_app(environ, start_response)
 
     def _take(self, environ, site_path: str, thread_path: str):
@@ -95,19 +97,16 @@ class QuickPosts:
         return self._accepted(environ, item_id, origin)
 
     def _accepted(self, environ, item_id: int, origin: str | None):
-        with self.app.app_context():
-            enqueue(item_id)
+        enqueue(item_id, self.app)
         token = tokens.status_token(self.app.secret_key, item_id)
         urls = self.app.url_map.bind_to_environ(  # as Flask binds them for url_for
             environ, server_name=self.app.config["SERVER_NAME"],
             subdomain=self.app.url_map.default_subdomain or "")
-        response = self.app.json.response(
+        body = self.app.json.response(
             id=item_id, status="received", status_token=token,
-            status_url=urls.build("submit.status", {"token": token}, force_external=True))
-        response.status_code = 202
-        response.vary.add("Origin")
-        if origin is not None:
-            response.headers.extend(cors.headers(origin))
-        response.headers.extend(security.headers_for(
-            response.mimetype, environ["PATH_INFO"], environ.get("wsgi.url_scheme") == "https"))
-        return response
+            status_url=urls.build("submit.status", {"token": token}, force_external=True)).get_data()
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                   ("Vary", "Origin"), *(cors.headers(origin) if origin is not None else ()),
+                   *security.headers_for("application/json", environ["PATH_INFO"],
+                                         environ.get("wsgi.url_scheme") == "https")]
+        return "202 ACCEPTED", headers, body

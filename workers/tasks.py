@@ -4,7 +4,7 @@ import time
 from datetime import timedelta
 
 from celery import shared_task
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy.exc import OperationalError, InterfaceError
 
 from moderation import processing, recovery
@@ -113,25 +113,26 @@ def _push_back(inbox: Inbox, ids: list[int]) -> None:
         log.warning("could not hand back %d item(s): %s", len(ids), exc)
 
 
-def _ring(inbox: Inbox) -> None:
+def _ring(inbox: Inbox, app: Flask | None = None) -> None:
     # Through this app's own Celery (not whichever Celery app is current in the process).
     try:
-        current_app.extensions["celery"].tasks[process_inbox.name].delay()
+        (app or current_app).extensions["celery"].tasks[process_inbox.name].delay()
     except Exception:
         inbox.unring()
         raise
 
 
-def enqueue(item_id: int) -> bool:
+def enqueue(item_id: int, app: Flask | None = None) -> bool:
     """Hand an item to a worker; False (and the item stays `received` for the sweeper)
     when the broker cannot take it."""
-    return enqueue_many([item_id]) == 1
+    return enqueue_many([item_id], app) == 1
 
 
-def enqueue_many(ids: list[int]) -> int:
+def enqueue_many(ids: list[int], app: Flask | None = None) -> int:
     """Hand items to the workers: processed at once in the embedded mode, pushed to the
-    inbox otherwise. Returns how many were handed over."""
-    app = current_app._get_current_object()
+    inbox otherwise. Returns how many were handed over. `app` defaults to the current
+    one; given, no app context is needed outside the embedded mode."""
+    app = app or current_app._get_current_object()
     if not ids:
         return 0
     if app.config["CELERY"]["task_always_eager"]:  # (a dict: Celery's conf is slower to read)
@@ -144,7 +145,7 @@ def enqueue_many(ids: list[int]) -> int:
     try:
         inbox = inbox_of(app)
         if inbox.push(ids):
-            _ring(inbox)
+            _ring(inbox, app)
         return len(ids)
     except Exception as exc:  # broker down: the items are already committed, nothing lost
         log.warning("could not enqueue %d item(s): %s", len(ids), exc)

@@ -191,3 +191,26 @@ def test_the_sweeper_adds_no_duplicates_to_a_waiting_inbox(pg_app, other_process
         assert requeue_stuck() >= 1  # an empty inbox: the stuck item goes back in line
         assert stuck in inbox.take(10_000)
         inbox.redis.delete(inbox.bell, app.config["CELERY"]["task_default_queue"])
+
+
+def test_a_post_survives_the_database_cutting_its_pooled_connections(pg_app, other_process):
+    from tests.integration.conftest import pg_connect
+    app = other_process()
+    client = app.test_client()
+    path = "/api/v1/sites/default/threads/hot-cut/comments"
+    for _ in range(2):  # the thread, then a post on the fast path: a pooled connection
+        assert client.post(path, json=comment()).status_code == 202
+    engine = app.extensions["autocommit"]
+    pooled = [engine.raw_connection() for _ in range(engine.pool.checkedin())]
+    pids = [p.driver_connection.info.backend_pid for p in pooled]
+    for p in pooled:
+        p.close()
+    admin, _ = pg_connect()
+    with admin:  # as a database restart does to them
+        for pid in pids:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    view, calls = app.view_functions["api.post_comment"], []
+    app.view_functions["api.post_comment"] = lambda **kw: calls.append(kw) or view(**kw)
+    answer = client.post(path, json=comment())
+    assert answer.status_code == 202 and calls == []  # the fast path's own second try
+    assert row(app, answer.get_json()["id"])["status"] == "received"

@@ -2,14 +2,14 @@
 more than the intake functions: the busiest write then costs little more than its one
 INSERT and its push to the inbox.
 
-Only the plain case is taken here: a JSON POST of a comment in production mode (a
-worker processes it), within the size limit, to a site in this process's site cache,
-from no browser or from one of the site's allowed origins, that passes every check
-(intake.check_fields, check_comment) and goes into an existing open thread in one
-statement (intake.store_comment). Everything else (a form post, a first comment on a
-thread, any error to explain, the database away, the embedded mode) goes on to the
-Flask view with the body put back, and the view answers it the long way. The rate
-limits are counted here once, and the view is told so (abuse.COUNTED) instead of
+Only the plain case is taken here: a JSON POST of a comment without a query string, in
+production mode (a worker processes it), within the size limit, to a site in this
+process's site cache, from no browser or from one of the site's allowed origins, that
+passes every check (intake.check_fields, check_comment) and goes into an existing open
+thread in one statement (intake.store_comment). Everything else (a form post, a first
+comment on a thread, any error to explain, the database away, the embedded mode) goes
+on to the Flask view with the body put back, and the view answers it the long way. The
+rate limits are counted here once, and the view is told so (abuse.COUNTED) instead of
 counting again. The answer is the view's: the same JSON, status URL and headers
 (views.context, cors, security)."""
 import io
@@ -47,7 +47,8 @@ class QuickPosts:
     def _take(self, environ, site_path: str, thread_path: str):
         """The view's answer for a post taken here, or None (the body put back) to let
         the view answer it."""
-        if environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower() != "application/json":
+        if environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower() != "application/json" \
+                or environ.get("QUERY_STRING"):  # a post has none: parsing.check_url judges it
             return None
         try:
             length = int(environ.get("CONTENT_LENGTH") or "")

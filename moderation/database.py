@@ -47,9 +47,8 @@ class Compiled:
         if connection.dialect.name != "postgresql":
             return connection.execute(self.statement, values)
         self.compile(connection.dialect)
-        if self.fixed:
-            values = ({**self.fixed, **values} if isinstance(values, dict)
-                      else [{**self.fixed, **v} for v in values])
+        values = (self.with_fixed(values) if isinstance(values, dict)
+                  else [self.with_fixed(v) for v in values])
         return connection.exec_driver_sql(self.sql, values)
 
     def compile(self, dialect) -> None:
@@ -58,6 +57,10 @@ class Compiled:
             # Values the statement carries itself (a LIMIT, a literal): sent every time.
             self.fixed = {k: v for k, v in compiled.params.items() if v is not None}
             self.sql = str(compiled)
+
+    def with_fixed(self, values: dict) -> dict:
+        """values with the statement's own (compile() first)."""
+        return {**self.fixed, **values} if self.fixed else values
 
 
 class HotStatement(Compiled):
@@ -76,7 +79,7 @@ class HotStatement(Compiled):
             with engine.connect() as connection:
                 return connection.execute(self.statement, values).all()
         self.compile(engine.dialect)
-        values = {**self.fixed, **values} if self.fixed else values
+        values = self.with_fixed(values)
         error = engine.dialect.loaded_dbapi.Error
         for attempt in (1, 2):
             try:

@@ -13,16 +13,13 @@ rate limits are counted here once, and the view is told so (abuse.COUNTED) inste
 counting again. The answer is the view's: the same JSON, status URL and headers
 (views.context, cors, security)."""
 import io
-import re
 
 from flask import Flask
 
 from . import abuse, cors, intake, parsing, security, tokens
+from .ready_pages import comments_path
 from .views.context import make_context
 from workers.tasks import enqueue
-
-# As the view's route matches it; a doubled slash is left to Flask, which redirects it.
-PATH = re.compile(r"/api/v1/sites/([^/]+)/threads/([^/].*)/comments")
 
 
 class QuickPosts:
@@ -34,17 +31,16 @@ class QuickPosts:
 
     def __call__(self, environ, start_response):
         if environ["REQUEST_METHOD"] == "POST" and not self.app.config["CELERY"]["task_always_eager"]:
-            path = environ.get("PATH_INFO", "")
-            match = PATH.fullmatch(path) if "//" not in path else None
-            if match is not None:
-                answer = self._take(environ, *match.groups())
+            keys = comments_path(environ)
+            if keys is not None:
+                answer = self._take(environ, *keys)
                 if answer is not None:
                     status, headers, body = answer
                     start_response(status, headers)
                     return [body]
         return self.wsgi_app(environ, start_response)
 
-    def _take(self, environ, site_path: str, thread_path: str):
+    def _take(self, environ, site_key: str, thread_key: str):
         """The view's answer for a post taken here, or None (the body put back) to let
         the view answer it."""
         if environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower() != "application/json" \
@@ -52,10 +48,7 @@ class QuickPosts:
             return None
         try:
             length = int(environ.get("CONTENT_LENGTH") or "")
-            # WSGI hands the path over as latin-1; Flask reads it as UTF-8
-            site_key, thread_key = (part.encode("latin-1").decode("utf-8")
-                                    for part in (site_path, thread_path))
-        except (ValueError, UnicodeError):
+        except ValueError:
             return None
         if self.app.config["TRUSTED_HOSTS"] is not None or self.app.subdomain_matching \
                 or self.app.url_map.host_matching:

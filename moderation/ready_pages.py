@@ -16,7 +16,8 @@ from flask import Flask
 from . import cors, embed, security
 from .views.api import CACHE_CONTROL, LIMIT_DEFAULT
 
-PATH = re.compile(r"/api/v1/sites/([^/]+)/threads/(.+)/comments")
+# As the view's route matches it; a doubled slash is left to Flask, which redirects it.
+PATH = re.compile(r"/api/v1/sites/([^/]+)/threads/([^/].*)/comments")
 DIGITS = re.compile(r"[0-9]{1,19}")
 
 
@@ -37,14 +38,10 @@ class ReadyPages:
         return self.wsgi_app(environ, start_response)
 
     def _answer(self, environ):
-        match = PATH.fullmatch(environ.get("PATH_INFO", ""))
-        if match is None or not self.news.trusted():
+        keys = comments_path(environ)
+        if keys is None or not self.news.trusted():
             return None
-        try:  # WSGI hands the path over as latin-1; Flask reads it as UTF-8
-            site_key, thread_key = (part.encode("latin-1").decode("utf-8")
-                                    for part in match.groups())
-        except UnicodeError:
-            return None
+        site_key, thread_key = keys
         query = _page_query(environ.get("QUERY_STRING", ""))
         site = self.sites.peek(site_key)
         if query is None or site is None:
@@ -65,6 +62,20 @@ class ReadyPages:
             return "304 NOT MODIFIED", headers, b""
         return "200 OK", [("Content-Type", "application/json"),
                           ("Content-Length", str(len(page.body))), *headers], page.body
+
+
+def comments_path(environ) -> tuple[str, str] | None:
+    """(site key, thread key) of a request for a thread's comments (the lanes' one
+    route), None for any other path or one Flask would not route as it is."""
+    path = environ.get("PATH_INFO", "")
+    match = PATH.fullmatch(path) if "//" not in path else None
+    if match is None:
+        return None
+    try:  # WSGI hands the path over as latin-1; Flask reads it as UTF-8
+        site_key, thread_key = (part.encode("latin-1").decode("utf-8") for part in match.groups())
+    except UnicodeError:
+        return None
+    return site_key, thread_key
 
 
 def _page_query(query: str) -> tuple[int, int] | None:

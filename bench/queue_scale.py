@@ -86,8 +86,9 @@ def measure(app, label: str) -> dict[str, float]:
 def explain(app, filters: review.Filters) -> None:
     with app.app_context():
         from sqlalchemy.dialects import postgresql
-        from moderation.models import Item
-        from moderation.models.workplace import item_priority
+
+        from moderation.store import Item
+        from moderation.store.workplace import item_priority
         query = review._filtered(db.session, db.select(Item, item_priority())
                                  .where(Item.status == filters.status), filters)
         query = query.order_by(item_priority(), Item.id).limit(review.PAGE_SIZE)
@@ -111,7 +112,8 @@ def main() -> None:
                       "SECRET_KEY": "bench", "CELERY": config.celery_settings("")})
     try:
         from flask_migrate import upgrade
-        from moderation.models import Site
+
+        from moderation.store import Site
         with app.app_context():
             upgrade()
             ensure_default(db.session)

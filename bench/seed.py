@@ -87,7 +87,7 @@ def seed_service(app, thread_key: str, items: list[dict]) -> int:
     read, and scoring 550 comments takes minutes on a busy machine. Returns the count."""
     from moderation import accounts, intake, lifecycle, review, sanitising
     from moderation.extensions import db
-    from moderation.models import Moderator
+    from moderation.store import Moderator
 
     with app.app_context():
         session = db.session
@@ -170,7 +170,7 @@ def received_items(app, count: int, seed: int, thread_key: str) -> list[tuple[in
 
 def count_processed(app, ids: list[int]) -> int:
     from moderation.extensions import db
-    from moderation.models import Item
+    from moderation.store import Item
 
     with app.app_context():
         n = db.session.scalar(select(func.count()).select_from(Item).where(

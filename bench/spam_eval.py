@@ -30,7 +30,14 @@ from sklearn.model_selection import train_test_split
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from moderation.spam.classifier import (  # noqa: E402
-    DATA_DIR, SEED, Classifier, as_spam_flags, calibrate, corpora, duplicate_groups)
+    DATA_DIR,
+    SEED,
+    Classifier,
+    as_spam_flags,
+    calibrate,
+    corpora,
+    duplicate_groups,
+)
 
 YOUTUBE = ["youtube-psy.csv", "youtube-katyperry.csv", "youtube-lmfao.csv"]
 

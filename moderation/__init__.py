@@ -9,12 +9,27 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app from the environment (see config.py), then apply overrides."""
-    from . import (abuse, accounts, cli, config, database, embed, errors, parsing, quick_posts,
-                   ready_pages, security, sites, thread_news)
-    from .extensions import broker_redis, csrf, db, limiter, login_manager, migrate
-    from .views import (admin, api, auth, feeds, ops, policy_admin, privacy_admin, review,
-                        sites_admin, submit)
-    from .spam import flood
+    from moderation import accounts, cli, config, quick_posts, ready_pages, sites
+    from moderation.extensions import broker_redis, csrf, db, limiter, login_manager, migrate
+    from moderation.mainsite import embed, page_cache
+    from moderation.spam import flood
+    from moderation.store import database
+    from moderation.web import (
+        admin,
+        api,
+        auth,
+        errors,
+        feeds,
+        ops,
+        parsing,
+        policy_admin,
+        privacy_admin,
+        rate_limits,
+        review,
+        security,
+        sites_admin,
+        submit,
+    )
     from workers import celery_init_app
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
@@ -33,7 +48,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # We set no default limits, only decorated ones (the login), which the decorator
     # checks itself: the hook that looks for limits before every request only costs time.
     app.before_request_funcs[None].remove(limiter._check_request_limit)
-    abuse.init_app(app)  # intake rate limits, in the same storage
+    rate_limits.init_app(app)  # intake rate limits, in the same storage
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             database.sqlite_pragmas(db.engine)
@@ -44,7 +59,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     celery_init_app(app)
     app.extensions["page_cache"] = embed.PageCache(app.config["MODERATION_PAGE_CACHE_SIZE"],
                                                    app.config["MODERATION_PAGE_CACHE_SECONDS"])
-    app.extensions["thread_news"] = thread_news.ThreadNews(app, app.extensions["page_cache"])
+    app.extensions["thread_news"] = page_cache.ThreadNews(app, app.extensions["page_cache"])
     app.extensions["site_cache"] = sites.SiteCache(app.config["MODERATION_SITE_CACHE_SECONDS"])
 
     for module in (admin, api, auth, feeds, ops, policy_admin, privacy_admin, review,

@@ -8,7 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import AuditEvent, LoginThrottle, Moderator, utcnow
+from moderation.store import AuditEvent, LoginThrottle, Moderator, utcnow
 
 ROLES = ("moderator", "admin")
 MIN_PASSWORD = 10

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import AuditEvent, Decision, ItemEdit, Note
+from moderation.store import AuditEvent, Decision, ItemEdit, Note
 
 LIMIT = 200
 

@@ -8,10 +8,10 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from . import accounts, recovery, sites
-from .extensions import db
-from .models import Moderator
-from .spam import learning
+from moderation import accounts, recovery, sites
+from moderation.extensions import db
+from moderation.spam import learning
+from moderation.store import Moderator
 
 
 def register(app: Flask) -> None:

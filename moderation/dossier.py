@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .intake import BODY_MAX, TITLE_MAX, IntakeError
-from .models import Item, ItemEdit, Moderator, Note, SubmitterMessage, utcnow
-from .review import NOTE_MAX
-from .sanitising import clean
+from moderation.intake import BODY_MAX, TITLE_MAX, IntakeError
+from moderation.review import NOTE_MAX
+from moderation.sanitising import clean
+from moderation.store import Item, ItemEdit, Moderator, Note, SubmitterMessage, utcnow
 
 NEIGHBOURS = 3
 HISTORY_LATEST = 5

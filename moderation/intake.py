@@ -12,14 +12,14 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import bindparam, exists, insert, literal_column, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .database import HotStatement
-from .models import SUBMISSION_KINDS, Item, Site, Thread, utcnow
-from .sites import SiteInfo
-from .spam.signals import body_hash
+from moderation.sites import SiteInfo
+from moderation.spam.signals import body_hash
+from moderation.store import SUBMISSION_KINDS, Item, Site, Thread, utcnow
+from moderation.store.database import HotStatement
 
 NAME_MAX, EMAIL_MAX, TITLE_MAX, URL_MAX, SHORT_MAX = 80, 254, 200, 2000, 200
 BODY_MAX = {"comment": 5000, "news": 20000, "deal": 5000, "column": 40000,

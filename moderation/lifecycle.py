@@ -3,8 +3,8 @@ the product that assigns Item.status, and it always writes the Decision."""
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from . import embed, thread_news, webhooks
-from .models import Decision, Item, Moderator, Thread, utcnow
+from moderation.mainsite import embed, page_cache, webhooks
+from moderation.store import Decision, Item, Moderator, Thread, utcnow
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "received": frozenset({"pending", "spam", "approved"}),
@@ -48,7 +48,7 @@ def move(session: Session, item: Item, to: str, *, moderator: Moderator | None =
         delta = 1 if to == "approved" else -1
         session.execute(update(Thread).where(Thread.id == item.thread_id).values(
             revision=Thread.revision + 1, approved_count=Thread.approved_count + delta))
-        thread_news.changed(session, item.thread_id)
+        page_cache.changed(session, item.thread_id)
     if to == "approved" and item.kind == "comment":
         item.public_json = embed.public_fields(item)
     item.status = to

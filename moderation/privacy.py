@@ -14,10 +14,21 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from . import thread_news
-from .embed import iso
-from .models import (Decision, Fingerprint, FingerprintBand, Item, ItemEdit, Note,
-                     SubmitterMessage, Thread, TrainingExample, WebhookDelivery, WebhookEvent)
+from moderation.mainsite import page_cache
+from moderation.mainsite.embed import iso
+from moderation.store import (
+    Decision,
+    Fingerprint,
+    FingerprintBand,
+    Item,
+    ItemEdit,
+    Note,
+    SubmitterMessage,
+    Thread,
+    TrainingExample,
+    WebhookDelivery,
+    WebhookEvent,
+)
 
 BATCH = 1000
 CHUNK = 500  # ids per IN (...): well under SQLite's and PostgreSQL's parameter limits
@@ -128,7 +139,7 @@ def erase(session: Session, email: str) -> Erased:
         session.execute(update(Thread).where(Thread.id == thread_id).values(
             revision=Thread.revision + 1,
             approved_count=Thread.approved_count - lost.get(thread_id, 0)))
-        thread_news.changed(session, thread_id)
+        page_cache.changed(session, thread_id)
     session.expire_all()
     return Erased(ids, moved, len(changed))
 

@@ -3,10 +3,11 @@ only a `received` item is touched, under a row lock."""
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from . import lifecycle, sanitising, webhooks
-from .models import Item
-from .spam import duplicates, learning, scorer
-from .spam.signals import Sample, Signal
+from moderation import lifecycle, sanitising
+from moderation.mainsite import webhooks
+from moderation.spam import duplicates, learning, scorer
+from moderation.spam.signals import Sample, Signal
+from moderation.store import Item
 
 DEFAULT_POLICY = {
     "spam_threshold": scorer.SPAM_THRESHOLD,

@@ -9,16 +9,17 @@ passes every check (intake.check_fields, check_comment) and goes into an existin
 thread in one statement (intake.store_comment). Everything else (a form post, a first
 comment on a thread, any error to explain, the database away, the embedded mode) goes
 on to the Flask view with the body put back, and the view answers it the long way. The
-rate limits are counted here once, and the view is told so (abuse.COUNTED) instead of
+rate limits are counted here once, and the view is told so (rate_limits.COUNTED) instead of
 counting again. The answer is the view's: the same JSON, status URL and headers
 (views.context, cors, security)."""
 import io
 
 from flask import Flask
 
-from . import abuse, cors, intake, parsing, security, tokens
-from .ready_pages import comments_path
-from .views.context import make_context
+from moderation import intake, tokens
+from moderation.ready_pages import comments_path
+from moderation.web import cors, parsing, rate_limits, security
+from moderation.web.context import make_context
 from workers.tasks import enqueue
 
 
@@ -26,7 +27,7 @@ class QuickPosts:
     def __init__(self, app: Flask, wsgi_app):
         self.app, self.wsgi_app = app, wsgi_app
         self.sites = app.extensions["site_cache"]
-        self.limits: abuse.IntakeLimits = app.extensions["intake_limits"]
+        self.limits: rate_limits.IntakeLimits = app.extensions["intake_limits"]
         self.engine = app.extensions["autocommit"]
 
     def __call__(self, environ, start_response):
@@ -71,7 +72,7 @@ class QuickPosts:
         if self.limits.enabled:
             email = data.get("author_email")
             exceeded = self.limits.hit(ip, email if isinstance(email, str) else "")
-            environ[abuse.COUNTED] = exceeded
+            environ[rate_limits.COUNTED] = exceeded
             if exceeded is not None:
                 return None
         try:

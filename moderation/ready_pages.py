@@ -2,7 +2,7 @@
 involved: the widget's most frequent request then costs about what a hello-world costs.
 
 Only the plain case is answered here: GET of a page this process already built and may
-serve unchecked (thread_news.trusted()), of a site it holds in its site cache, with
+serve unchecked (page_cache.trusted()), of a site it holds in its site cache, with
 `limit` and `after` given plainly or not at all, from no browser or from an allowed
 origin. Everything else (a first read, a bad argument, an origin to refuse, Redis away)
 goes on to the Flask view, which answers the same request the long way and builds the
@@ -13,8 +13,9 @@ from urllib.parse import parse_qsl
 
 from flask import Flask
 
-from . import cors, embed, security
-from .views.api import CACHE_CONTROL, LIMIT_DEFAULT
+from moderation.mainsite import embed
+from moderation.web import cors, security
+from moderation.web.api import CACHE_CONTROL, LIMIT_DEFAULT
 
 # As the view's route matches it; a doubled slash is left to Flask, which redirects it.
 PATH = re.compile(r"/api/v1/sites/([^/]+)/threads/([^/].*)/comments")

@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import Item, utcnow
+from moderation.store import Item, utcnow
 
 STUCK_AFTER = timedelta(minutes=2)
 

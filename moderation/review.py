@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from . import lifecycle
-from .models import Decision, Item, Moderator, Site, SubmitterMessage, utcnow
-from .models.workplace import item_priority
+from moderation import lifecycle
+from moderation.store import Decision, Item, Moderator, Site, SubmitterMessage, utcnow
+from moderation.store.workplace import item_priority
 
 ACTIONS = {"approve": "approved", "reject": "rejected", "spam": "spam", "not_spam": "pending"}
 QUEUES = ("pending", "spam", "approved", "rejected")
@@ -150,7 +150,7 @@ def decide(session: Session, item_id: int, action: str, moderator: Moderator, *,
                                      created_at=decision.created_at))
     item.claimed_by_id = item.claimed_until = None  # decided: nobody needs to hold it
     # The verdict teaches the spam scorer (applied in batches by workers.learning).
-    from .spam import learning
+    from moderation.spam import learning
     learning.record(session, item, action, reason, moderator.username)
     return item
 

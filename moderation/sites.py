@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import Site
+from moderation.store import Site
 
 
 def ensure_default(session: Session) -> Site:

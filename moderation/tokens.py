@@ -4,7 +4,7 @@ from functools import lru_cache
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from .models import utcnow
+from moderation.store import utcnow
 
 FORM_TOKEN_MAX_AGE = 24 * 3600  # a form left open overnight is treated as unsigned
 

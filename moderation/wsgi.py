@@ -1,4 +1,4 @@
 """gunicorn entry: `gunicorn moderation.wsgi:app`."""
-from . import create_app
+from moderation import create_app
 
 app = create_app()

@@ -101,7 +101,7 @@ def decide(app, item_id, action="approve", username="decider"):
     from sqlalchemy import select
 
     from moderation import review
-    from moderation.models import Item, Moderator
+    from moderation.store import Item, Moderator
     with app.app_context():
         moderator = db.session.scalar(select(Moderator).where(Moderator.username == username))
         if moderator is None:
@@ -160,9 +160,10 @@ def make_item(app, *, kind="comment", status="pending", score=0.1, site="default
     review tests that need exact scores, sites, kinds and times. Returns its id."""
     from datetime import datetime
 
-    from moderation import lifecycle
-    from moderation.models import Item, Site, Thread
     from sqlalchemy import select
+
+    from moderation import lifecycle
+    from moderation.store import Item, Site, Thread
     with app.app_context():
         site_row = db.session.scalar(select(Site).where(Site.key == site))
         if site_row is None:

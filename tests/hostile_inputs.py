@@ -12,7 +12,7 @@ from urllib.parse import quote_plus
 from sqlalchemy import func, select
 
 from moderation.extensions import db
-from moderation.models import Item, Thread
+from moderation.store import Item, Thread
 
 COMMENTS = "/api/v1/sites/default/threads/t1/comments"
 SUBMIT_NEWS = "/submit/news?site=default"

@@ -7,7 +7,7 @@ from flask import current_app
 
 from moderation import privacy
 from moderation.extensions import db
-from moderation.models import utcnow
+from moderation.store import utcnow
 
 
 def purge_ips(days: float) -> int:

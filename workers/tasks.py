@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from flask import Flask, current_app
-from sqlalchemy.exc import OperationalError, InterfaceError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from moderation import processing, recovery
 from moderation.extensions import db

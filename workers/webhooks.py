@@ -12,8 +12,8 @@ from celery import shared_task
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from moderation import webhooks
 from moderation.extensions import db
+from moderation.mainsite import webhooks
 
 log = logging.getLogger(__name__)
 # Longer backoffs wait for the beat job instead: Redis redelivers long-delayed tasks

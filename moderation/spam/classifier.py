@@ -13,9 +13,9 @@ import unicodedata
 from pathlib import Path
 
 import numpy as np
+from scipy.sparse import hstack
 from sklearn.feature_extraction._hashing_fast import transform as hash_features
 from sklearn.feature_extraction.text import HashingVectorizer
-from scipy.sparse import hstack
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 

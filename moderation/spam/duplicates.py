@@ -11,9 +11,9 @@ import numpy as np
 from sqlalchemy import LargeBinary, bindparam, cast, null, select, union_all
 from sqlalchemy.orm import Session
 
-from ..database import Compiled
-from ..models import Fingerprint, FingerprintBand, Item
-from .signals import Sample, Signal, body_hash, fold
+from moderation.spam.signals import Sample, Signal, body_hash, fold
+from moderation.store import Fingerprint, FingerprintBand, Item
+from moderation.store.database import Compiled
 
 WINDOW = timedelta(days=7)
 MIN_LENGTH = 12  # "Thanks!" twice is not a campaign

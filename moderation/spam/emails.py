@@ -3,7 +3,7 @@ maintained list of the disposable-email-domains package), or a plus-alias, which
 one mailbox look like many authors."""
 from disposable_email_domains import blocklist
 
-from .signals import Sample, Signal
+from moderation.spam.signals import Sample, Signal
 
 
 def check(sample: Sample) -> list[Signal]:

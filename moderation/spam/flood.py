@@ -8,8 +8,8 @@ from datetime import UTC, timedelta
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from .footprint import WINDOW, footprint
-from .signals import Sample, Signal
+from moderation.spam.footprint import WINDOW, footprint
+from moderation.spam.signals import Sample, Signal
 
 # (at least this many earlier items, weight). A prefix is shared by offices and mobile
 # carriers, so it alone is never decisive; one address sending this much is.

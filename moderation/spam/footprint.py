@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import and_, bindparam, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
-from ..database import Compiled
-from ..models import Item
-from .signals import Sample
+from moderation.spam.signals import Sample
+from moderation.store import Item
+from moderation.store.database import Compiled
 
 WINDOW = timedelta(minutes=10)  # the flood window
 STATUSES = ("approved", "rejected", "spam")

@@ -1,6 +1,6 @@
 """Form behaviour: the hidden honeypot field, and how soon after serving the form the
 reader submitted (from a server-signed timestamp, so a bot cannot forge it)."""
-from .signals import Sample, Signal
+from moderation.spam.signals import Sample, Signal
 
 MIN_SECONDS = 3.0
 

@@ -3,8 +3,8 @@ Approved items are shown (weight 0: the score only adds evidence of spam; routin
 approved history for auto-approval); spam and rejected ones raise the score."""
 from sqlalchemy.orm import Session
 
-from .footprint import STATUSES, footprint
-from .signals import Sample, Signal
+from moderation.spam.footprint import STATUSES, footprint
+from moderation.spam.signals import Sample, Signal
 
 # Weight per earlier spam item and per rejected item, and the cap. A network prefix is
 # shared by many people, so it counts for less than the email.

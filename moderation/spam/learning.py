@@ -6,7 +6,7 @@ earlier version to roll a bad one back (activate)."""
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ..models import Item, SpamModel, TrainingExample, utcnow
+from moderation.store import Item, SpamModel, TrainingExample, utcnow
 
 # The classifier (scikit-learn, scipy) is imported where a model is needed, not here:
 # web processes import this module and never score.
@@ -67,7 +67,7 @@ def train(session: Session, limit: int = BATCH) -> SpamModel | None:
                               .with_for_update()).all()
     if not waiting:
         return None
-    from .classifier import Classifier
+    from moderation.spam.classifier import Classifier
     base_row = active(session) or store_default(session)
     base = Classifier.loads(base_row.data)
     model = base.copy().learn([e.text for e in waiting], [e.is_spam for e in waiting])
@@ -87,7 +87,7 @@ def store_default(session: Session) -> SpamModel | None:
     version 1."""
     if active(session) is not None:
         return None
-    from .classifier import default_classifier
+    from moderation.spam.classifier import default_classifier
     row = _store(session, default_classifier(), None, 0, "trained from the shipped corpora")
     return activate(session, row.id)
 
@@ -116,7 +116,7 @@ def active_classifier(session: Session):
     """The classifier of the active version, loaded once per process and reloaded when
     the active version changes (one indexed query per call); the model trained from the
     shipped corpora while no version is stored."""
-    from .classifier import Classifier, default_classifier
+    from moderation.spam.classifier import Classifier, default_classifier
     model_id = session.scalar(select(SpamModel.id).where(SpamModel.is_active)
                               .order_by(SpamModel.id.desc()).limit(1))
     if model_id is None:

@@ -2,7 +2,7 @@
 import re
 from urllib.parse import urlsplit
 
-from .signals import Sample, Signal
+from moderation.spam.signals import Sample, Signal
 
 URL = re.compile(r"(?:https?://|www\.)[^\s<>\"')]+", re.IGNORECASE)
 SHORTENERS = frozenset({"bit.ly", "tinyurl.com", "goo.gl", "t.co", "ow.ly", "is.gd",

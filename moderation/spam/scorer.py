@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from . import duplicates, emails, flood, form, history, links, textstats, words
-from .footprint import footprint
-from .signals import Sample, Signal
+from moderation.spam import duplicates, emails, flood, form, history, links, textstats, words
+from moderation.spam.footprint import footprint
+from moderation.spam.signals import Sample, Signal
 
 SPAM_THRESHOLD = 0.7  # default policy; a site can set its own "spam_threshold"
 
@@ -61,7 +61,7 @@ def calibrated(probability: float, threshold: float) -> float:
 
 def classifier_signal(sample: Sample, classifier) -> list[Signal]:
     if classifier is None:
-        from .classifier import default_classifier
+        from moderation.spam.classifier import default_classifier
         classifier = default_classifier()
     p = classifier.spam_probability(f"{sample.title}\n{sample.text}".strip())
     # Stand-ins without a calibrated threshold (tests) are read as probabilities.

@@ -4,7 +4,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from .signals import Sample, Signal
+from moderation.spam.signals import Sample, Signal
 
 MIN_LETTERS = 20  # "OMG" is not shouting
 RUN = re.compile(r"(\S)\1{5,}")  # the same character six times or more

@@ -3,7 +3,7 @@ matched on case- and accent-folded text; the matched words are the detail."""
 import re
 from functools import lru_cache
 
-from .signals import Sample, Signal, fold
+from moderation.spam.signals import Sample, Signal, fold
 
 DEFAULT_SUSPECT = ("viagra", "cialis", "casino*", "crypto*", "bitcoin*", "forex",
                    "payday loan*", "work from home", "make money", "earn $*")

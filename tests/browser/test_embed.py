@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from moderation.extensions import db
-from moderation.models import Item, Site, Thread
+from moderation.store import Item, Site, Thread
 from tests.conftest import decide
 
 TEXT = "The tram stop by the library needs a shelter before winter."

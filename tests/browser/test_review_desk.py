@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from moderation.extensions import db
-from moderation.models import Decision, Item
+from moderation.store import Decision, Item
 from tests.browser.conftest import LiveServer
 from tests.conftest import add_moderator, make_app, make_item
 

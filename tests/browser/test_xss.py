@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from moderation import intake, processing, review
 from moderation.extensions import db
-from moderation.models import Item, Moderator
+from moderation.store import Item, Moderator
 from tests.browser.xss_harness import Watch, fire_everything
 from tests.conftest import add_moderator
 from tests.xss_corpus import payloads

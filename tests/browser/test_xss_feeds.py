@@ -22,10 +22,11 @@ import feedparser
 import pytest
 from sqlalchemy import select
 
-from moderation import feeds, intake, processing, review, tokens
+from moderation import intake, processing, review, tokens
 from moderation.extensions import db
-from moderation.models import Moderator
-from moderation.views.feeds import FEED_SIZE
+from moderation.mainsite import feeds
+from moderation.store import Moderator
+from moderation.web.feeds import FEED_SIZE
 from tests.browser.xss_harness import Watch, fire_everything
 from tests.conftest import add_moderator
 from tests.xss_corpus import payloads

@@ -3,9 +3,9 @@ gets 429 with Retry-After, names the limit, and stores nothing; others still get
 import pytest
 from sqlalchemy import func, select
 
-from moderation.abuse import ConfigError, client_key, email_key
 from moderation.extensions import db
-from moderation.models import Item
+from moderation.store import Item
+from moderation.web.rate_limits import ConfigError, client_key, email_key
 from tests.conftest import COMMENT, csrf_from, make_app
 
 URL = "/api/v1/sites/default/threads/t1/comments"
@@ -66,7 +66,7 @@ def test_per_email_limit_follows_the_reader_across_addresses_and_aliases(limited
 @pytest.mark.parametrize("limited", [("2/minute", "off")], indirect=True)
 def test_refused_cross_origin_answer_still_carries_cors_for_the_widget(limited):
     with limited.app_context():
-        from moderation.models import Site
+        from moderation.store import Site
         db.session.scalar(select(Site)).allowed_origins = ["https://news.example"]
         db.session.commit()
     client = limited.test_client()

@@ -2,7 +2,7 @@
 from datetime import date, timedelta
 
 from moderation.extensions import db
-from moderation.models import Moderator
+from moderation.store import Moderator
 from tests.conftest import add_moderator, csrf_from, log_in, make_item
 
 

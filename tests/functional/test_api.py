@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from moderation import review
 from moderation.extensions import db
-from moderation.models import Item, Moderator, Site
+from moderation.store import Item, Moderator, Site
 from tests.conftest import COMMENT, post_comment
 
 

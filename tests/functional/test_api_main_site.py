@@ -3,7 +3,7 @@ safety, and the admin page where a site's allowed origins are set."""
 from sqlalchemy import select
 
 from moderation.extensions import db
-from moderation.models import Site
+from moderation.store import Site
 from tests.conftest import COMMENT, add_moderator, csrf_from, decide, log_in, post_comment
 
 COMMENTS = "/api/v1/sites/default/threads/t1/comments"

@@ -2,7 +2,7 @@ from sqlalchemy import inspect, select
 
 from moderation import accounts
 from moderation.extensions import db
-from moderation.models import Item
+from moderation.store import Item
 from tests.conftest import make_app, post_comment
 
 
@@ -76,6 +76,7 @@ def test_demo_page_embeds_the_thread(client):
 
 def test_production_refuses_the_development_secret():
     import pytest
+
     from moderation import config
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         config.load("/tmp", {"DATABASE_URL": "postgresql://x/y"})

@@ -5,7 +5,7 @@ import json
 import feedparser
 
 from moderation.extensions import db
-from moderation.models import Item
+from moderation.store import Item
 from tests.conftest import csrf_from, decide
 
 DEAL = {"author_name": "Dee Dealer", "author_email": "dee@example.org",

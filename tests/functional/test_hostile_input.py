@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from moderation import intake, openapi
-from tests.hostile_inputs import COMMENTS, ROWS, assert_refused, as_json, send, stored
+from moderation import intake
+from moderation.web import openapi
+from tests.hostile_inputs import COMMENTS, ROWS, as_json, assert_refused, send, stored
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])

@@ -9,13 +9,15 @@ import pytest
 import schemathesis
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
-from schemathesis.specs.openapi.checks import (content_type_conformance,
-                                               negative_data_rejection,
-                                               response_schema_conformance,
-                                               status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
-from moderation import openapi
 from moderation.extensions import db
+from moderation.web import openapi
 from tests.conftest import make_app
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,

@@ -9,11 +9,22 @@ from sqlalchemy import func, select
 
 from moderation import config, privacy, review
 from moderation.extensions import db
-from moderation.models import (AuditEvent, Decision, Fingerprint, Item, Moderator, Note,
-                               SubmitterMessage, Thread, TrainingExample, WebhookDelivery,
-                               WebhookEndpoint, WebhookEvent, utcnow)
-from tests.conftest import (add_moderator, csrf_from, decide, log_in, make_item,
-                            post_comment)
+from moderation.store import (
+    AuditEvent,
+    Decision,
+    Fingerprint,
+    Item,
+    Moderator,
+    Note,
+    SubmitterMessage,
+    Thread,
+    TrainingExample,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    utcnow,
+)
+from tests.conftest import add_moderator, csrf_from, decide, log_in, make_item, post_comment
 
 
 def ips(app) -> dict[int, str]:

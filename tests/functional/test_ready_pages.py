@@ -74,7 +74,7 @@ def test_a_decision_shows_at_once(app, client, thread):
 def test_a_comment_without_prepared_fields_is_shown_the_same(app, client, thread):
     from sqlalchemy import update
 
-    from moderation.models import Item
+    from moderation.store import Item
     prepared = client.get(PATH).get_json()
     with app.app_context():
         db.session.execute(update(Item).values(public_json=None))

@@ -1,7 +1,7 @@
 from sqlalchemy import select
 
 from moderation.extensions import db
-from moderation.models import Decision, Item
+from moderation.store import Decision, Item
 from tests.conftest import add_moderator, csrf_from, log_in, post_comment
 
 

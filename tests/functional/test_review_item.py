@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from moderation.extensions import db
-from moderation.models import Item, ItemEdit, utcnow
+from moderation.store import Item, ItemEdit, utcnow
 from tests.conftest import add_moderator, csrf_from, log_in, make_item, post_comment
 
 

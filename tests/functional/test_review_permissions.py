@@ -22,7 +22,7 @@ def test_logged_out_people_are_sent_to_login_or_refused(client, app, path):
 @pytest.mark.parametrize("path", REVIEW_POSTS)
 def test_logged_out_posts_change_nothing(client, app, path):
     from moderation.extensions import db
-    from moderation.models import Item
+    from moderation.store import Item
     item_id = make_item(app)
     token = csrf_from(client.get("/login").get_data(as_text=True))
     response = client.post(path, data={"action": "approve", "items": f"{item_id}:2", "version": 2,

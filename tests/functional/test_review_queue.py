@@ -50,7 +50,7 @@ def test_filters_by_site_kind_thread_score_and_text(client, app):
 
 
 def _thread_of(app, item_id):
-    from moderation.models import Item
+    from moderation.store import Item
     with app.app_context():
         return db.session.get(Item, item_id).thread_id
 

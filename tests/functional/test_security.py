@@ -6,8 +6,15 @@ import json
 import re
 
 from moderation.extensions import db
-from tests.conftest import (add_moderator, csrf_from, decide, log_in, make_app, make_item,
-                            post_comment)
+from tests.conftest import (
+    add_moderator,
+    csrf_from,
+    decide,
+    log_in,
+    make_app,
+    make_item,
+    post_comment,
+)
 
 SAMPLE_ARGS = {"item_id": 1, "moderator_id": 1, "model_id": 1, "endpoint_id": 1,
                "delivery_id": 1, "site_key": "default", "kind": "news", "token": "x"}
@@ -126,7 +133,7 @@ def test_secure_cookies_setting_and_a_trusted_proxy(tmp_path):
         "X-Forwarded-For": "203.0.113.50"}, json={
         "author_name": "Ada", "author_email": "ada@example.org", "body": "Behind a proxy."})
     with app.app_context():
-        from moderation.models import Item
+        from moderation.store import Item
         stored = db.session.get(Item, item.get_json()["id"])
         assert (stored.ip, stored.ip_prefix) == ("203.0.113.50", "203.0.113.0/24")
 

@@ -3,7 +3,7 @@ import re
 from sqlalchemy import select
 
 from moderation.extensions import db
-from moderation.models import Item
+from moderation.store import Item
 from tests.conftest import csrf_from
 
 NEWS = {"author_name": "Tipster", "author_email": "tip@example.org", "title": "Bridge closed",

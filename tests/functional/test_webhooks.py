@@ -5,12 +5,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from moderation import review, webhooks
+from moderation import review
 from moderation.extensions import db
-from moderation.models import (Moderator, WebhookDelivery, WebhookEndpoint, WebhookEvent,
-                               utcnow)
-from tests.conftest import (Receiver, add_moderator, csrf_from, decide, log_in,
-                            post_comment)
+from moderation.mainsite import webhooks
+from moderation.store import Moderator, WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
+from tests.conftest import Receiver, add_moderator, csrf_from, decide, log_in, post_comment
 
 SUBMISSION = {"author_name": "Pat Tipster", "author_email": "pat@example.org",
               "title": "Bridge closed <b>tonight</b>", "body": "The old bridge closes at 10pm."}

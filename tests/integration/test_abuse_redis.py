@@ -8,7 +8,7 @@ from celery import current_app as current_celery
 from sqlalchemy import func, select
 
 from moderation.extensions import db
-from moderation.models import Item
+from moderation.store import Item
 from tests.conftest import COMMENT, make_app
 
 URL = "/api/v1/sites/default/threads/redis-limits/comments"

@@ -6,7 +6,6 @@ import pytest
 from tests.integration import faultlab
 
 
-
 @pytest.fixture(scope="module")
 def stack():
     faultlab.need_binaries("fault tests")

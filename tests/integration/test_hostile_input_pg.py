@@ -6,9 +6,19 @@ import pytest
 from sqlalchemy import select
 
 from moderation.extensions import db
-from moderation.models import Item
-from tests.hostile_inputs import (COMMENTS, NEWS, ROWS, SUBMIT_NEWS, Hostile, as_form, as_json,
-                                  assert_refused, send, stored)
+from moderation.store import Item
+from tests.hostile_inputs import (
+    COMMENTS,
+    NEWS,
+    ROWS,
+    SUBMIT_NEWS,
+    Hostile,
+    as_form,
+    as_json,
+    assert_refused,
+    send,
+    stored,
+)
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from moderation import config, create_app, processing
 from moderation.extensions import db
-from moderation.models import Item, Thread
+from moderation.store import Item, Thread
 from tests.conftest import COMMENT, decide, statements_run
 from tests.integration.conftest import SECRET, wait_for
 
@@ -172,7 +172,7 @@ def test_postgresql_writes_the_page_with_replies_nested(pg_app):
 def test_the_sweeper_adds_no_duplicates_to_a_waiting_inbox(pg_app, other_process):
     from datetime import timedelta
 
-    from moderation.models import utcnow
+    from moderation.store import utcnow
     from workers.inbox import inbox_of
     from workers.tasks import requeue_stuck
     app = other_process(queue=f"{pg_app.config['CELERY']['task_default_queue']}-sweep")

@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 
 from moderation import review
 from moderation.extensions import db
-from moderation.models import Item, Moderator
+from moderation.store import Item, Moderator
 from tests.integration.conftest import wait_for
 
 COMMENT = {"author_name": "Ada", "author_email": "ada@example.org",

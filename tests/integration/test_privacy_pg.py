@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 
 from moderation import privacy
 from moderation.extensions import db
-from moderation.models import Item, Thread, utcnow
+from moderation.store import Item, Thread, utcnow
 from tests.conftest import make_item
 
 

@@ -10,8 +10,8 @@ from moderation.extensions import db
 from moderation.quick_posts import QuickPosts
 from tests.conftest import statements_run
 from tests.integration.conftest import SECRET, wait_for
-from workers.inbox import inbox_of
 from tests.integration.test_hot_paths import CHANGING, comment, engines, row
+from workers.inbox import inbox_of
 
 SAME = ("Content-Type", "Vary", "Access-Control-Allow-Origin", "Access-Control-Expose-Headers",
         "X-Content-Type-Options", "Referrer-Policy", "Content-Security-Policy", "Set-Cookie")

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from moderation import config, create_app
 from moderation.extensions import db
-from moderation.models import SpamModel
 from moderation.spam import learning
+from moderation.store import SpamModel
 from tests.integration.conftest import SECRET, pg_connect
 
 

@@ -4,8 +4,8 @@ then scores with."""
 
 from moderation import review
 from moderation.extensions import db
-from moderation.models import Item, Moderator, SpamModel
 from moderation.spam import learning
+from moderation.store import Item, Moderator, SpamModel
 from tests.integration.conftest import wait_for
 
 CAMPAIGN = ("Earn 500 dollars a day from home with our simple method, "

@@ -9,8 +9,8 @@ from sqlalchemy import text
 
 from moderation import config, create_app, intake, lifecycle, processing
 from moderation.extensions import db
-from moderation.models import Decision, Item, Site
 from moderation.spam import flood, scorer
+from moderation.store import Decision, Item, Site
 from tests.integration.conftest import SECRET
 
 

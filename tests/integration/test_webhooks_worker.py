@@ -5,10 +5,10 @@ import json
 
 from sqlalchemy import select
 
-from moderation import config, create_app, review, webhooks
+from moderation import config, create_app, review
 from moderation.extensions import db
-from moderation.models import (Item, Moderator, Site, WebhookDelivery, WebhookEndpoint,
-                               WebhookEvent)
+from moderation.mainsite import webhooks
+from moderation.store import Item, Moderator, Site, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from tests.conftest import Receiver
 from tests.integration.conftest import QUEUE, SECRET, wait_for
 

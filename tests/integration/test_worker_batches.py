@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from moderation import intake, processing
 from moderation.extensions import db
-from moderation.models import Decision, Item
+from moderation.store import Decision, Item
 from workers import tasks
 from workers.inbox import inbox_of
 

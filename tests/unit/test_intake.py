@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy import func, select
 
 from moderation import intake
-from moderation.models import Item, Thread
+from moderation.store import Item, Thread
 
 GOOD = {"author_name": "Ada", "author_email": "Ada@Example.org", "body": "Hello there"}
 

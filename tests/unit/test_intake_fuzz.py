@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from moderation import intake
-from moderation.models import SUBMISSION_KINDS, Site
+from moderation.store import SUBMISSION_KINDS, Site
 
 TRICKY = ["", " ", "\x00", "\ud800", "a\r\nb", "a\x85b", "\u2028", "\ufffd", "²", "٣", "-1",
           "9" * 30, "9" * 5000, "javascript:alert(1)", "http://", "https://[::1", "2026-02-30",

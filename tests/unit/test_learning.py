@@ -3,9 +3,9 @@ batch makes a new active version, workers pick it up, an admin can roll it back.
 from sqlalchemy import select
 
 from moderation import intake, processing, review
-from moderation.models import Moderator, SpamModel, TrainingExample
 from moderation.spam import learning
 from moderation.spam.classifier import Classifier
+from moderation.store import Moderator, SpamModel, TrainingExample
 
 SPAM = ["check out my channel http://bit.ly/abc and subscribe",
         "free gift cards, click http://free-cards.example.com now",

@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy import select
 
 from moderation import lifecycle
-from moderation.models import Decision, Item, Site, Thread
+from moderation.store import Decision, Item, Site, Thread
 
 
 def make_item(session, status="received"):

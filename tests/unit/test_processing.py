@@ -3,7 +3,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from moderation import intake, processing
-from moderation.models import Decision, Item, Site
+from moderation.store import Decision, Item, Site
 
 
 class Fixed:

@@ -3,9 +3,9 @@ on the item page."""
 from sqlalchemy import select
 
 from moderation.extensions import db
-from moderation.models import Site, SpamModel
 from moderation.spam import learning
 from moderation.spam.classifier import Classifier
+from moderation.store import Site, SpamModel
 from tests.conftest import add_moderator, csrf_from, log_in
 
 
@@ -77,7 +77,7 @@ def test_cli_lists_and_activates_versions(app, runner):
 
 
 def test_item_links_filter_links_ids_and_escapes(app):
-    from moderation.views.policy_admin import item_links
+    from moderation.web.policy_admin import item_links
     with app.test_request_context():
         html = str(item_links("same text as item #12, #7 <b>"))
     assert '<a href="/review/items/12">#12</a>' in html and "&lt;b&gt;" in html

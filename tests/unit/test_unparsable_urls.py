@@ -2,7 +2,8 @@
 clear refusal wherever one is read, never a server error (hypothesis found the first)."""
 import pytest
 
-from moderation import intake, sites, webhooks
+from moderation import intake, sites
+from moderation.mainsite import webhooks
 from moderation.spam import links
 
 BAD = "http://["

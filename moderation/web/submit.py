@@ -3,11 +3,12 @@ submitter's status page."""
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import abuse, intake, tokens
-from ..extensions import db
-from ..forms import KIND_FIELDS, KIND_LABELS, form_class
-from ..models import SUBMISSION_KINDS, SubmitterMessage
-from .context import item_for_token, reader_context, status_url
+from moderation import intake, tokens
+from moderation.extensions import db
+from moderation.store import SUBMISSION_KINDS, SubmitterMessage
+from moderation.web import rate_limits
+from moderation.web.context import item_for_token, reader_context, status_url
+from moderation.web.forms import KIND_FIELDS, KIND_LABELS, form_class
 from workers.tasks import enqueue
 
 bp = Blueprint("submit", __name__)
@@ -20,7 +21,7 @@ def choose():
 
 
 @bp.route("/submit/<kind>", methods=["GET", "POST"])
-@abuse.limit_intake
+@rate_limits.limit_intake
 def form(kind: str):
     if kind not in SUBMISSION_KINDS:
         abort(404, f"there is no {kind!r} form; choose one at /submit")

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .core import utcnow
+from moderation.extensions import db
+from moderation.store.core import utcnow
 
 
 class SpamModel(db.Model):

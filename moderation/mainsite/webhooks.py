@@ -15,9 +15,17 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import (WEBHOOK_EVENTS, Decision, Item, Site, WebhookDelivery, WebhookEndpoint,
-                     WebhookEvent, utcnow)
-from .submissions import iso, public
+from moderation.mainsite.submissions import iso, public
+from moderation.store import (
+    WEBHOOK_EVENTS,
+    Decision,
+    Item,
+    Site,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    utcnow,
+)
 
 SIGNATURE_HEADER = "X-Moderation-Signature"
 # Seconds to wait after the 1st, 2nd, ... failed attempt; after the last, give up.

@@ -6,11 +6,11 @@ from collections import Counter
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import accounts, privacy
-from ..extensions import db
-from ..intake import EMAIL_MAX
-from ..models import utcnow
-from .guards import admin_required
+from moderation import accounts, privacy
+from moderation.extensions import db
+from moderation.intake import EMAIL_MAX
+from moderation.store import utcnow
+from moderation.web.guards import admin_required
 
 bp = Blueprint("privacy_admin", __name__, url_prefix="/admin")
 

@@ -1,9 +1,10 @@
 """/feeds/<site>/submissions.atom: approved submissions for CMSs that read Atom."""
 from flask import Blueprint, Response, request
 
-from .. import feeds, intake, submissions
-from ..extensions import db
-from ..models import utcnow
+from moderation import intake
+from moderation.extensions import db
+from moderation.mainsite import feeds, submissions
+from moderation.store import utcnow
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 FEED_SIZE = 50

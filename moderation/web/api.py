@@ -3,11 +3,13 @@
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import Forbidden, UnsupportedMediaType
 
-from .. import abuse, cors, embed, intake, openapi, parsing, submissions, tokens
-from ..extensions import db
-from ..models import Item
-from ..sites import SiteInfo
-from .context import item_for_token, reader_context, status_url
+from moderation import intake, tokens
+from moderation.extensions import db
+from moderation.mainsite import embed, submissions
+from moderation.sites import SiteInfo
+from moderation.store import Item
+from moderation.web import cors, openapi, parsing, rate_limits
+from moderation.web.context import item_for_token, reader_context, status_url
 from workers.tasks import enqueue
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -125,7 +127,7 @@ def _comments_response(body: bytes, tag: str) -> Response:
 
 
 @bp.post("/sites/<site_key>/threads/<path:thread_key>/comments")
-@abuse.limit_intake
+@rate_limits.limit_intake
 def post_comment(site_key: str, thread_key: str):
     site = _site(site_key)
     _check_origin(site)

@@ -9,11 +9,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Site
-from ..processing import DEFAULT_POLICY
-from ..spam import learning, words
-from .guards import admin_required
+from moderation.extensions import db
+from moderation.processing import DEFAULT_POLICY
+from moderation.spam import learning, words
+from moderation.store import Site
+from moderation.web.guards import admin_required
 
 bp = Blueprint("policy_admin", __name__, url_prefix="/admin", cli_group="spam-model")
 LISTS = ("blocked_words", "suspect_words", "blocked_domains")

@@ -178,7 +178,7 @@ def posted_email() -> str:
 
 
 def refused(exceeded: Exceeded):
-    from .errors import wants_json
+    from moderation.web.errors import wants_json
     minutes = -(-exceeded.retry_after // 60)
     wait = (f"{exceeded.retry_after} seconds" if exceeded.retry_after < 120
             else f"{minutes} minutes")

@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .core import Item, Site, utcnow
+from moderation.extensions import db
+from moderation.store.core import Item, Site, utcnow
 
 WEBHOOK_EVENTS = ("item.received", "item.approved", "item.rejected")
 DELIVERY_STATUSES = ("pending", "delivered", "failed", "cancelled")

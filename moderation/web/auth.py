@@ -3,15 +3,23 @@ repeated failures, and sessions that end PERMANENT_SESSION_LIFETIME after login.
 import time
 from datetime import timedelta
 
-from flask import (Blueprint, current_app, flash, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import accounts
-from ..extensions import db, limiter, login_manager
-from ..forms import LoginForm
-from ..models import Moderator, utcnow
-from .context import safe_next
+from moderation import accounts
+from moderation.extensions import db, limiter, login_manager
+from moderation.store import Moderator, utcnow
+from moderation.web.context import safe_next
+from moderation.web.forms import LoginForm
 
 bp = Blueprint("auth", __name__)
 

@@ -3,7 +3,7 @@
 Written by hand, next to the views it describes; tests/functional/test_openapi.py checks
 that it is a valid document, that it names every public route, and that real answers
 match its schemas, so it cannot drift quietly."""
-from .models import KINDS, SUBMISSION_KINDS, WEBHOOK_EVENTS
+from moderation.store import KINDS, SUBMISSION_KINDS, WEBHOOK_EVENTS
 
 STATUSES = ["received", "pending", "approved", "rejected", "spam"]
 ERRORS = {400: "Malformed request: a URL, form or body that is not UTF-8 or holds a NUL, "

@@ -10,7 +10,7 @@ from urllib.parse import unquote_to_bytes
 from flask import Flask, Request, request
 from werkzeug.formparser import FormDataParser
 
-from .intake import IntakeError
+from moderation.intake import IntakeError
 
 JSON_NUMBER_DIGITS = 20  # more than any id or amount we take; int() of 5,000 digits fails
 

@@ -22,7 +22,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from .extensions import broker_redis
+from moderation.extensions import broker_redis
 
 log = logging.getLogger(__name__)
 

@@ -3,10 +3,11 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import sites, webhooks
-from ..extensions import db
-from ..models import WEBHOOK_EVENTS, Site, WebhookDelivery, WebhookEndpoint
-from .guards import admin_required
+from moderation import sites
+from moderation.extensions import db
+from moderation.mainsite import webhooks
+from moderation.store import WEBHOOK_EVENTS, Site, WebhookDelivery, WebhookEndpoint
+from moderation.web.guards import admin_required
 from workers.webhooks import enqueue
 
 bp = Blueprint("sites_admin", __name__, url_prefix="/admin")

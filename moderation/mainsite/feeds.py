@@ -5,8 +5,8 @@ sanitised HTML goes in as `type="html"` content (escaped text, as Atom requires)
 from datetime import datetime
 from xml.etree import ElementTree as ET
 
-from .models import Item, Site
-from .submissions import iso
+from moderation.mainsite.submissions import iso
+from moderation.store import Item, Site
 
 ATOM = "http://www.w3.org/2005/Atom"
 # Our own namespace for the kind's fields (merchant, price, embargo...), so a CMS gets

@@ -4,9 +4,9 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import accounts, audit
-from ..extensions import db
-from .guards import admin_required
+from moderation import accounts, audit
+from moderation.extensions import db
+from moderation.web.guards import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -1,8 +1,16 @@
 """Operations and the widgets: /healthz, the demo article, the embeddable scripts."""
-from flask import Blueprint, current_app, jsonify, render_template, send_from_directory, url_for, redirect
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    send_from_directory,
+    url_for,
+)
 
-from ..database import ping
-from ..extensions import db
+from moderation.extensions import db
+from moderation.store.database import ping
 
 bp = Blueprint("ops", __name__)
 WIDGETS = ("embed.js", "count.js", "recent.js")

@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from moderation.extensions import db
 
 KINDS = ("comment", "news", "deal", "column", "press_release")
 SUBMISSION_KINDS = KINDS[1:]

@@ -7,8 +7,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from .extensions import db
-from .intake import IntakeError
+from moderation.extensions import db
+from moderation.intake import IntakeError
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from .models import SUBMISSION_KINDS, Item, Site
+from moderation.store import SUBMISSION_KINDS, Item, Site
 
 PAGE_MAX = 100
 

@@ -3,9 +3,9 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
 
-from .. import intake, tokens
-from ..extensions import db
-from ..models import Item
+from moderation import intake, tokens
+from moderation.extensions import db
+from moderation.store import Item
 
 
 def reader_context(form_token: object, honeypot: object) -> intake.Context:

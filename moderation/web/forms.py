@@ -1,10 +1,19 @@
 """Flask-WTF forms: CSRF and rendering. The rules for each field live in intake.py
 (one place); the limits are echoed here as HTML attributes so browsers help early."""
 from flask_wtf import FlaskForm
-from wtforms import (DateField, DateTimeLocalField, EmailField, Field, HiddenField,
-                     PasswordField, StringField, TextAreaField, URLField)
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    Field,
+    HiddenField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
 
-from .intake import BODY_MAX, EMAIL_MAX, KIND_FIELDS, NAME_MAX, TITLE_MAX, field_max
+from moderation.intake import BODY_MAX, EMAIL_MAX, KIND_FIELDS, NAME_MAX, TITLE_MAX, field_max
 
 KIND_LABELS = {"news": "News tip", "deal": "Deal", "column": "Column",
                "press_release": "Press release"}

@@ -15,8 +15,8 @@ from sqlalchemy import Integer, String, bindparam, literal_column, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from .database import HotStatement
-from .models import Item, Site, Thread
+from moderation.store import Item, Site, Thread
+from moderation.store.database import HotStatement
 
 PAGE_MAX = 200
 

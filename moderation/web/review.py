@@ -1,15 +1,24 @@
 """The review queue, the item page and moderators' actions (moderators only)."""
 import math
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
-                   request, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import dossier, intake, lifecycle, review
-from ..extensions import db
-from ..models import KINDS, Site, utcnow
-from .context import safe_next
+from moderation import dossier, intake, lifecycle, review
+from moderation.extensions import db
+from moderation.store import KINDS, Site, utcnow
+from moderation.web.context import safe_next
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 JSON_PATHS = ("review.decide_many", "review.changes")

@@ -7,8 +7,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.functions import FunctionElement
 
-from ..extensions import db
-from .core import Decision, Item, utcnow
+from moderation.extensions import db
+from moderation.store.core import Decision, Item, utcnow
 
 # An item scored 1.0 sorts as if it had arrived this many seconds after one scored 0.0:
 # old, likely-good items come first, likely spam sinks but still surfaces as it ages.

@@ -1,0 +1,24 @@
+"""The stored concepts, one module per area; import them from here."""
+from moderation.store.core import (
+           KINDS,
+           SUBMISSION_KINDS,
+           Decision,
+           Item,
+           Moderator,
+           Site,
+           Thread,
+           utcnow,
+)
+from moderation.store.spam import Fingerprint, FingerprintBand, SpamModel, TrainingExample
+from moderation.store.webhooks import (
+           WEBHOOK_EVENTS,
+           WebhookDelivery,
+           WebhookEndpoint,
+           WebhookEvent,
+)
+from moderation.store.workplace import AuditEvent, ItemEdit, LoginThrottle, Note, SubmitterMessage
+
+__all__ = ["KINDS", "SUBMISSION_KINDS", "Decision", "Item", "Moderator", "Site", "Thread",
+           "utcnow", "AuditEvent", "ItemEdit", "LoginThrottle", "Note", "SubmitterMessage",
+           "WEBHOOK_EVENTS", "WebhookDelivery", "WebhookEndpoint", "WebhookEvent",
+           "Fingerprint", "FingerprintBand", "SpamModel", "TrainingExample"]

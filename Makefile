@@ -20,7 +20,7 @@ run: $(VENV)/.installed
 	$(BIN)/flask init-db
 	$(BIN)/flask demo-login
 	@echo "demo article: http://127.0.0.1:$(PORT)/demo   review queue: http://127.0.0.1:$(PORT)/review/"
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/flask serve --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -90,7 +90,6 @@ class Lab:
 
     # services
     def start_services(self) -> None:
-        import psycopg
         self.pg.start()
         self.redis.start()
         env = self.stack.env
@@ -98,11 +97,6 @@ class Lab:
         os.environ["MODERATION_TASK_QUEUE"] = WORK_QUEUE
         subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "moderation",
                         "init-db"], cwd=ROOT, env=env, check=True, capture_output=True)
-        with psycopg.connect(self.pg.url.replace("+psycopg", ""), autocommit=True) as conn:
-            conn.execute("CREATE DATABASE ceiling")
-        self.ceiling_url = self.pg.url.rsplit("/", 1)[0] + "/ceiling"
-        import ceiling
-        ceiling.create_schema(self.ceiling_url)
         from moderation import create_app
         self.app = create_app()
 
@@ -129,9 +123,7 @@ class Lab:
             self._gunicorn(name, bin_dir, ["moderation.wsgi:app"],
                            {"MODERATION_TASK_QUEUE": INTAKE_QUEUE, **extra}, "/healthz")
         self._gunicorn("ceiling", bin_dir, ["--pythonpath", str(BENCH), "ceiling:app"],
-                       {"CEILING_DATABASE_URL": self.ceiling_url,
-                        "PRODUCT_DATABASE_URL": self.pg.url,
-                        "CEILING_REDIS_URL": self.redis.url}, "/hello")
+                       {"PRODUCT_DATABASE_URL": self.pg.url}, "/hello")
         isso_bin = ensure_isso()
         config = self.base / "isso.cfg"
         config.write_text((BENCH / "isso.cfg").read_text().format(
@@ -156,7 +148,7 @@ class Lab:
 
     def drop_queues(self) -> None:
         import redis
-        redis.Redis.from_url(self.redis.url).delete(INTAKE_QUEUE, "ceiling")
+        redis.Redis.from_url(self.redis.url).delete(INTAKE_QUEUE)
 
     def stop(self) -> None:
         if self.worker is not None and self.worker.poll() is None:

@@ -1,15 +1,24 @@
 """A bounded load test at a steady rate: mixed traffic (posts, thread reads, counts) against
 the service under gunicorn with real Celery workers, on loopback, for `--seconds`; then
 every accepted post is followed into the database. Exits 1 on any 5xx, socket error or
-lost item (README "Reliability", issue 6).
+lost item (README "Reliability").
 
     .venv/bin/python bench/load.py [--seconds 60 --rate 200 --workers 2]
+    .venv/bin/python bench/load.py --capacity      # the surge figures of issue 12
+
+Decision latency: from the moment a post's 202 arrived to the moment its item is seen
+to have left `received` (sanitised, scored and routed, committed): a watcher polls the
+database every 50 ms for the posts still waiting. With --capacity, the run at 200 req/s
+(40 posts/s and 160 reads/s) gives `surge_decision_p50_s` / `surge_decision_p99_s`, and
+further runs of --capacity-seconds at higher post rates (reads at four times the post
+rate) find `surge_capacity_posts_per_s`, the highest at which that p99 stays within
+2 s with nothing failed; all go to bench/results/latest.json.
 
 The lab is bench/lab.py: a private PostgreSQL and Redis (tests/integration/faultlab.py),
 gunicorn with the README's production command (intake rate limits off, as everywhere in
 the lab: this is one client on one address), `--workers` Celery worker processes on the
-queue the service enqueues to. No beat: the sweeper would hand over an item whose
-enqueue was lost, and such an item should show up here as lost.
+queue the service wakes. No beat: every item is processed because intake's wake-ups
+reached a worker, and one whose wake-up was lost would wait here, and show.
 
 The generator is this file's own open-loop client, not wrk: Debian's wrk (wrk2 is not
 packaged) is closed-loop, so when the server slows down it simply sends less and measures
@@ -66,6 +75,7 @@ class Result:
     connections: int
     kinds: dict = field(default_factory=lambda: {k: Kind() for k in KINDS})
     accepted: dict = field(default_factory=dict)  # item id -> body sent
+    answered: dict = field(default_factory=dict)  # item id -> time.monotonic() of its 202
     elapsed: float = 0.0                          # first due time to last answer
     start_lag: list = field(default_factory=list)  # due time to sending, seconds
     resent: int = 0  # requests sent again after the server closed an idle connection
@@ -95,13 +105,13 @@ def percentile(values: list, p: float) -> float | None:
 
 
 def run(base_url: str, rate: float, seconds: float, connections: int = 32,
-        timeout: float = 10.0) -> Result:
+        timeout: float = 10.0, into: Result | None = None) -> Result:
     """Send the mix to `base_url` at `rate` requests per second for `seconds`. Stops by
     itself: nothing is due after `seconds`, and each request gives up after `timeout`."""
     parts = urlsplit(base_url)
     if parts.hostname not in LOOPBACK:
         raise ValueError(f"load goes to loopback only, not {parts.hostname}")
-    result = Result(rate, seconds, connections)
+    result = into or Result(rate, seconds, connections)
     lock, state = threading.Lock(), {"next": 0, "last": 0.0}
     t0 = time.monotonic() + 0.2
     end = t0 + seconds
@@ -161,7 +171,9 @@ def run(base_url: str, rate: float, seconds: float, connections: int = 32,
                 result.start_lag.append(started - due)
                 state["last"] = max(state["last"], done)
                 if kind == "post" and status == 202:
-                    result.accepted[json.loads(raw)["id"]] = body
+                    item_id = json.loads(raw)["id"]
+                    result.accepted[item_id] = body
+                    result.answered[item_id] = done
         if conn is not None:
             conn.close()
 
@@ -172,6 +184,40 @@ def run(base_url: str, rate: float, seconds: float, connections: int = 32,
         t.join(seconds + timeout * 3 + 5)
     result.elapsed = max(state["last"] - t0, 1e-9)
     return result
+
+
+class DecisionWatch:
+    """Polls the database every `interval` for accepted posts still `received`, and notes
+    when each is first seen decided (time.monotonic(), so comparable with their 202)."""
+
+    def __init__(self, database_url: str, result: Result, interval: float = 0.05):
+        self.url, self.result, self.interval = database_url.replace("+psycopg", ""), result, interval
+        self.seen: dict[int, float] = {}
+        self.running = True
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _watch(self):
+        import psycopg
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while self.running or len(self.seen) < len(self.result.answered):
+                waiting = [i for i in list(self.result.answered) if i not in self.seen]
+                if waiting:
+                    rows = conn.execute("SELECT id FROM item WHERE id = ANY(%s) AND status <> "
+                                        "'received'", (waiting,)).fetchall()
+                    now = time.monotonic()
+                    for (item_id,) in rows:
+                        self.seen[item_id] = now
+                elif not self.running:
+                    break
+                time.sleep(self.interval)
+
+    def stop(self, timeout: float) -> None:
+        self.running = False
+        self.thread.join(timeout)
+
+    def latencies(self) -> list[float]:
+        return [self.seen[i] - t for i, t in self.result.answered.items() if i in self.seen]
 
 
 def settle(database_url: str, result: Result, timeout: float = 120.0) -> Items:
@@ -195,7 +241,7 @@ def settle(database_url: str, result: Result, timeout: float = 120.0) -> Items:
                  time.monotonic() - started)
 
 
-def table(result: Result, items: Items) -> str:
+def table(result: Result, items: Items, decisions: list[float] | None = None) -> str:
     ms = lambda v: "-" if v is None else f"{1000 * v:.1f}"  # noqa: E731
     lines = [f"{result.rate:g} req/s due for {result.seconds:g} s over {result.connections} "
              f"keep-alive connections; latency from each request's due time",
@@ -218,17 +264,50 @@ def table(result: Result, items: Items) -> str:
     lines.append(f"items: accepted {items.accepted}  stored {items.stored}  processed "
                  f"{items.processed}  lost {items.lost}  ({waited} {items.waited:.1f} s "
                  f"after the load ended)")
+    if decisions is not None:
+        lines.append(f"202 to decision: p50 {ms(percentile(decisions, 50))} ms  p99 "
+                     f"{ms(percentile(decisions, 99))} ms  max {ms(max(decisions, default=None))} ms "
+                     f"over {len(decisions)} posts")
     return "\n".join(lines)
+
+
+def measured(lab, rate: float, seconds: float, connections: int, drain: float):
+    """One run against the lab's service: (result, items, decision latencies)."""
+    result = Result(rate, seconds, connections)
+    watch = DecisionWatch(lab.pg.url, result)
+    result = run(lab.url("web", ""), rate, seconds, connections, into=result)
+    items = settle(lab.pg.url, result, drain)
+    watch.stop(10)
+    return result, items, watch.latencies()
+
+
+def save(figures: dict) -> Path:
+    """Merge the surge figures into bench/results/latest.json."""
+    path = BENCH / "results" / "latest.json"
+    path.parent.mkdir(exist_ok=True)
+    doc = json.loads(path.read_text()) if path.exists() else {}
+    doc.setdefault("ratios", {}).update({k: v for k, v in figures.items() if not isinstance(v, list)})
+    doc["surge"] = figures
+    path.write_text(json.dumps(doc, indent=1))
+    return path
+
+
+SURGE_RATE = 200  # requests per second: 40 posts and 160 reads
+SURGE_P99 = 2.0  # seconds from 202 to decision
+CAPACITY_POSTS = (60, 80, 100, 120, 160, 200)  # posts per second tried after the surge
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--rate", type=float, default=200, help="requests per second, all types")
+    parser.add_argument("--rate", type=float, default=SURGE_RATE, help="requests per second, all types")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
     parser.add_argument("--drain", type=float, default=240,
                         help="seconds to wait for accepted items to be processed")
+    parser.add_argument("--capacity", action="store_true",
+                        help="then find the highest post rate with decision p99 <= 2 s")
+    parser.add_argument("--capacity-seconds", type=float, default=20)
     args = parser.parse_args(argv)
     sys.path[:0] = [str(BENCH.parent), str(BENCH)]
     import seed
@@ -237,8 +316,12 @@ def main(argv=None) -> int:
     def out_of_time(*_):
         raise TimeoutError("the load test ran past its hard limit")
     signal.signal(signal.SIGALRM, out_of_time)
-    signal.alarm(int(args.seconds + args.drain + 600))  # start-up, seeding and drain included
+    budget = args.seconds + args.drain + 600
+    if args.capacity:
+        budget += len(CAPACITY_POSTS) * (args.capacity_seconds + args.drain)
+    signal.alarm(int(budget))  # start-up, seeding and drains included
     lab = Lab(GUNICORN)
+    rounds, failed = [], False
     try:
         log(f"starting PostgreSQL and Redis in {lab.base}")
         lab.start_services()
@@ -249,17 +332,37 @@ def main(argv=None) -> int:
         lab.start_worker()
         for n in range(1, args.workers):
             lab.stack.add_worker(f"worker{n}", {"MODERATION_TASK_QUEUE": WORK_QUEUE})
-        url = lab.url("web", "")
         log(f"service :{lab.ports['web']}, {args.workers} worker(s); {args.rate:g} req/s for "
             f"{args.seconds:g} s")
-        result = run(url, args.rate, args.seconds, args.connections)
-        log(f"load done; waiting for {len(result.accepted)} accepted items to be processed")
-        items = settle(lab.pg.url, result, args.drain)
+        result, items, decisions = measured(lab, args.rate, args.seconds, args.connections,
+                                            args.drain)
+        print("\n" + table(result, items, decisions), flush=True)
+        failed = bool(result.failures or items.lost)
+        rounds.append((args.rate / 5, percentile(decisions, 50), percentile(decisions, 99),
+                       result.failures + items.lost))
+        if args.capacity:
+            for posts in CAPACITY_POSTS:
+                log(f"capacity: {posts} posts/s and {4 * posts} reads/s for {args.capacity_seconds:g} s")
+                r, i, d = measured(lab, posts * 5, args.capacity_seconds, args.connections, args.drain)
+                print("\n" + table(r, i, d), flush=True)
+                rounds.append((posts, percentile(d, 50), percentile(d, 99), r.failures + i.lost))
+                if r.failures or i.lost or (percentile(d, 99) or 0) > SURGE_P99:
+                    break
     finally:
         signal.alarm(0)
         lab.stop()
-    print("\n" + table(result, items))
-    return 1 if result.failures or items.lost else 0
+    if args.capacity:
+        passing = [posts for posts, _, p99, bad in rounds if not bad and p99 is not None
+                   and p99 <= SURGE_P99]
+        figures = {"surge_decision_p50_s": rounds[0][1], "surge_decision_p99_s": rounds[0][2],
+                   "surge_capacity_posts_per_s": max(passing, default=0),
+                   "rounds": [{"posts_per_s": p, "decision_p50_s": p50, "decision_p99_s": p99,
+                               "failed_or_lost": bad} for p, p50, p99, bad in rounds]}
+        print(f"\nsurge ({args.rate:g} req/s, {args.workers} workers): decision p50 "
+              f"{rounds[0][1]:.3f} s, p99 {rounds[0][2]:.3f} s (target <= {SURGE_P99:g} s); "
+              f"capacity {figures['surge_capacity_posts_per_s']} posts/s with reads at 4x; "
+              f"written to {save(figures).relative_to(BENCH.parent)}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

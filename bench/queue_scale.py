@@ -19,7 +19,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from moderation import config, create_app, review  # noqa: E402
+from moderation import create_app, review  # noqa: E402
 from moderation.extensions import db  # noqa: E402
 from moderation.sites import ensure_default  # noqa: E402
 
@@ -108,8 +108,8 @@ def main() -> None:
     name = f"moderation_bench_{os.getpid()}_{secrets.token_hex(3)}"
     admin.execute(f'CREATE DATABASE "{name}"')
     url = f"postgresql+psycopg://{user}@{args.host}:5432/{name}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "EMBEDDED": False, "TESTING": True,
-                      "SECRET_KEY": "bench", "CELERY": config.celery_settings("")})
+    app = create_app({"TESTING": True}, env={"DATABASE_URL": url, "SECRET_KEY": "bench" * 4,
+                                             "CELERY_BROKER_URL": "memory://"})
     try:
         from flask_migrate import upgrade
 

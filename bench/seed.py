@@ -106,7 +106,7 @@ def seed_service(app, thread_key: str, items: list[dict]) -> int:
                                           intake.Context(ip=f"10.0.{n % 250}.1",
                                                          user_agent="bench"))
             session.flush()
-            item.body_html = sanitising.clean(item.body_raw, item.kind)
+            item.show(sanitising.clean(item.body_raw, item.kind))
             lifecycle.move(session, item, "pending", note="bench seed")
             session.flush()
             review.decide(session, item.id, "approve", moderator)
@@ -145,7 +145,7 @@ def _post(port: int, path: str, body: dict) -> tuple[int, bytes]:
 
 
 def received_items(app, count: int, seed: int, thread_key: str) -> list[tuple[int, str]]:
-    """Store `count` received comments (not enqueued) for the worker to process; returns
+    """Store `count` received comments (no worker woken) for the worker to process; returns
     (id, body) pairs."""
     from moderation import intake
     from moderation.extensions import db

@@ -58,8 +58,8 @@ def with_store(texts, model, database_uri, redis_url=""):
     from moderation.extensions import db
     from moderation.sites import ensure_default
     from moderation.spam import duplicates, flood
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri,
-                      "CELERY": config.celery_settings(""), "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "TESTING": True,
+                      "CELERY": config.celery_settings("memory://")})
     namespace = f"bench-{secrets.token_hex(4)}"
     cpu, wall = [], []
     with app.app_context():

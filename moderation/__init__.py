@@ -7,37 +7,21 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(overrides: dict | None = None) -> Flask:
-    """Build the app from the environment (see config.py), then apply overrides."""
-    from moderation import accounts, cli, config, quick_posts, ready_pages, sites
-    from moderation.extensions import broker_redis, csrf, db, limiter, login_manager, migrate
-    from moderation.mainsite import embed, page_cache
-    from moderation.spam import flood
-    from moderation.store import database
-    from moderation.web import (
-        admin,
-        api,
-        auth,
-        errors,
-        feeds,
-        ops,
-        parsing,
-        policy_admin,
-        privacy_admin,
-        rate_limits,
-        review,
-        security,
-        sites_admin,
-        submit,
-    )
-    from workers import celery_init_app
+def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
+    """Build the app from the environment (`env`, by default os.environ; config.py
+    decides the mode), then apply overrides. Raises config.ConfigError for settings that
+    cannot work."""
+    from moderation import cli, config, sites, web
+    from moderation.extensions import csrf, db, limiter, login_manager, migrate
+    from moderation.mainsite import page_cache, webhooks
+    from moderation.spam import learning
+    from moderation.store import database, outbox
+    from workers import DISPATCH, celery_init_app, wake
 
-    app = Flask(__name__, template_folder=str(ROOT / "templates"),
-                instance_path=str(ROOT / "instance"))
-    app.config.from_mapping(config.load(app.instance_path))
-    app.config.from_mapping(accounts.settings(os.environ))
-    if overrides:
-        app.config.update(overrides)
+    instance = (os.environ if env is None else env).get("MODERATION_INSTANCE_PATH") \
+        or str(ROOT / "instance")
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=instance)
+    app.config.from_mapping(config.load(app.instance_path, env, overrides))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
@@ -48,28 +32,23 @@ def create_app(overrides: dict | None = None) -> Flask:
     # We set no default limits, only decorated ones (the login), which the decorator
     # checks itself: the hook that looks for limits before every request only costs time.
     app.before_request_funcs[None].remove(limiter._check_request_limit)
-    rate_limits.init_app(app)  # intake rate limits, in the same storage
     with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            database.sqlite_pragmas(db.engine)
-        redis = broker_redis(app)
-        if redis is not None:  # shared by all workers
-            flood.count_in_redis(db.engine, redis, app.config["CELERY"]["task_default_queue"])
-        app.extensions["autocommit"] = database.autocommit_engine(db.engine)
+        database.prepare(db.engine)
+    database.prepare_broker(app.config["CELERY"]["broker_url"])
     celery_init_app(app)
-    app.extensions["page_cache"] = embed.PageCache(app.config["MODERATION_PAGE_CACHE_SIZE"],
-                                                   app.config["MODERATION_PAGE_CACHE_SECONDS"])
-    app.extensions["thread_news"] = page_cache.ThreadNews(app, app.extensions["page_cache"])
-    app.extensions["site_cache"] = sites.SiteCache(app.config["MODERATION_SITE_CACHE_SECONDS"])
 
-    for module in (admin, api, auth, feeds, ops, policy_admin, privacy_admin, review,
-                   sites_admin, submit):
-        app.register_blueprint(module.bp)
-    csrf.exempt(api.bp)  # JSON writes are guarded by origin checks instead (views/api.py)
-    errors.register(app)
-    parsing.register(app)
-    # The lanes in front of Flask, before ProxyFix wraps them (they see the reader's address).
-    app.wsgi_app = quick_posts.QuickPosts(app, ready_pages.ReadyPages(app, app.wsgi_app))
-    security.register(app)
+    cache = page_cache.PageCache(app.config["MODERATION_PAGE_CACHE_SIZE"],
+                                 app.config["MODERATION_PAGE_CACHE_SECONDS"])
+    announcements = page_cache.Announcements(
+        cache, app.config["MODERATION_ANNOUNCE_URL"],
+        f"moderation:{app.config['CELERY']['task_default_queue']}:threads")
+    app.extensions.update(page_cache=cache, announcements=announcements,
+                          site_cache=sites.SiteCache(app.config["MODERATION_SITE_CACHE_SECONDS"]))
+    # Who acts on a committed outbox event: in the committing process, the page cache;
+    # in a worker (workers/outbox.py), webhooks and learning.
+    outbox.install(app, [announcements.committed, lambda _events: wake(app, DISPATCH)])
+    app.extensions["outbox_dispatch"] = [webhooks.on_event, learning.on_event]
+
+    web.register(app)
     cli.register(app)
     return app

@@ -1,6 +1,5 @@
 """Moderator accounts: creation, password checks (argon2id via argon2-cffi), login
 lockout, role changes, and the audit events of all of these."""
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -55,7 +54,7 @@ def authenticate(session: Session, username: str, password: str) -> Moderator | 
 
 
 # Lockout: this many failed logins for one username within LOCKOUT_WINDOW lock it for
-# the lockout period (configurable, see settings()). Counted per username in the
+# the lockout period (configurable, see config.py). Counted per username in the
 # database, so every web process sees the same count.
 LOCKOUT_WINDOW = timedelta(minutes=15)
 
@@ -65,31 +64,6 @@ class LockedOut(AccountError):
         super().__init__(f"too many failed logins for this account; try again after "
                          f"{until:%H:%M} UTC")
         self.until = until
-
-
-def settings(env: Mapping[str, str]) -> dict:
-    """Account and login settings from the environment (applied in create_app before
-    any overrides): session lifetime, lockout and the login rate limit's storage."""
-    redis_url = env.get("CELERY_BROKER_URL", "") if env.get("DATABASE_URL") else ""
-    return {
-        "PERMANENT_SESSION_LIFETIME": timedelta(
-            hours=float(env.get("MODERATION_SESSION_HOURS", 12))),
-        "MODERATION_LOGIN_MAX_FAILURES": int(env.get("MODERATION_LOGIN_MAX_FAILURES", 5)),
-        "MODERATION_LOCKOUT_MINUTES": float(env.get("MODERATION_LOCKOUT_MINUTES", 15)),
-        "MODERATION_LOGIN_RATE": env.get("MODERATION_LOGIN_RATE", "10 per minute"),
-        # Memory in embedded mode (one process); shared Redis in production so every
-        # gunicorn worker counts the same requests.
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
-        # A dead Redis must neither hang a request nor refuse it: short timeouts, and
-        # limits not counted while it is down (the login lockout is in the database).
-        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
-        if (env.get("RATELIMIT_STORAGE_URI") or redis_url).startswith("redis") else {},
-        "RATELIMIT_SWALLOW_ERRORS": True,
-        "MODERATION_CLAIM_MINUTES": float(env.get("MODERATION_CLAIM_MINUTES", 5)),
-        "MODERATION_UNDO_SECONDS": float(env.get("MODERATION_UNDO_SECONDS", 5)),
-        "MODERATION_POLL_SECONDS": float(env.get("MODERATION_POLL_SECONDS", 10)),
-    }
 
 
 def check_lockout(session: Session, username: str, now: datetime | None = None) -> None:

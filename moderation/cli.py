@@ -1,17 +1,20 @@
 """flask --app moderation ... commands: init-db, create-moderator, requeue-stuck,
-purge-ips, demo."""
+purge-ips, demo-login, serve."""
 import os
 import secrets
+import subprocess
+import sys
+from datetime import timedelta
 
 import click
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from moderation import accounts, recovery, sites
+from moderation import accounts, sites
 from moderation.extensions import db
 from moderation.spam import learning
-from moderation.store import Moderator
+from moderation.store import Item, Moderator, utcnow
 
 
 def register(app: Flask) -> None:
@@ -42,15 +45,16 @@ def register(app: Flask) -> None:
         click.echo(f"created {role} {username}")
 
     @app.cli.command("requeue-stuck")
-    @click.option("--minutes", default=2, help="only items received at least this long ago")
+    @click.option("--minutes", default=2, help="count items received at least this long ago")
     def requeue_stuck(minutes: int):
-        """Hand items stuck in `received` to the workers again."""
-        from datetime import timedelta
-
-        from workers.tasks import enqueue_many
-        ids = recovery.stuck_items(db.session, timedelta(minutes=minutes))
+        """Wake the workers for the items waiting in `received` (beat does this every
+        MODERATION_WAKE_SECONDS; this is for when beat is not running)."""
+        from workers import wake
+        waiting = db.session.scalar(select(func.count()).select_from(Item).where(
+            Item.status == "received", Item.created_at <= utcnow() - timedelta(minutes=minutes)))
         db.session.remove()
-        click.echo(f"requeued {enqueue_many(ids)} of {len(ids)} stuck item(s)")
+        woken = "workers woken" if wake(app) else "the broker is unreachable"
+        click.echo(f"{waiting} item(s) waiting for {minutes} min or more; {woken}")
 
     @app.cli.command("purge-ips")
     @click.option("--days", type=float, default=None,
@@ -75,3 +79,31 @@ def register(app: Flask) -> None:
         with open(path) as f:
             password = f.read().strip()
         click.echo(f"demo moderator: username demo, password {password}")
+
+    @app.cli.command("serve")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True)
+    @click.option("--threads", default=8, show_default=True)
+    def serve(host: str, port: int, threads: int):
+        """Serve the app with waitress (a production WSGI server that reads whole
+        requests before a thread takes them, so slow clients hold no thread), with one
+        Celery worker and beat beside it, stopped with it: the embedded mode's one
+        command (`make run`). In production, run gunicorn, workers and beat instead."""
+        import waitress
+        schedule = os.path.join(app.instance_path, "celerybeat-schedule")
+        worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "workers.main", "worker",
+                                   "--beat", "--schedule", schedule, "--pool=solo",
+                                   "--loglevel=warning", "--without-gossip", "--without-mingle"])
+        click.echo(f"{app.config['MODERATION_MODE']} mode: serving http://{host}:{port}/ "
+                   f"with a worker (pid {worker.pid}); Ctrl-C stops both")
+        try:
+            limit = app.config["MAX_CONTENT_LENGTH"] or 2**20
+            waitress.serve(app, host=host, port=port, threads=threads, channel_timeout=60,
+                           max_request_body_size=limit * 2, ident="reader-desk",
+                           _quiet=True)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(15)
+            except subprocess.TimeoutExpired:
+                worker.kill()

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from moderation.intake import BODY_MAX, TITLE_MAX, IntakeError
 from moderation.review import NOTE_MAX
 from moderation.sanitising import clean
-from moderation.store import Item, ItemEdit, Moderator, Note, SubmitterMessage, utcnow
+from moderation.store import Item, ItemEdit, Moderator, Note, SubmitterMessage, outbox, utcnow
 
 NEIGHBOURS = 3
 HISTORY_LATEST = 5
@@ -75,8 +75,8 @@ def current_text(session: Session, item: Item) -> tuple[str, str]:
 def edit(session: Session, item_id: int, moderator: Moderator, *, title: str, body: str,
          version: int | None) -> ItemEdit:
     """Replace the item's shown title and body (re-sanitised into body_html), record the
-    edit and bump the version, so a decision taken on the old text is refused (not
-    committed). body_raw is never touched. Raises LookupError for a missing item and
+    edit and its outbox event and bump the version, so a decision taken on the old text
+    is refused (not committed). body_raw is never touched. Raises LookupError for a missing item and
     IntakeError naming the field for a bad edit, a stale version or a decided item."""
     item = session.get(Item, item_id, with_for_update=True, populate_existing=True)
     if item is None:
@@ -106,8 +106,12 @@ def edit(session: Session, item_id: int, moderator: Moderator, *, title: str, bo
                       body_after=body, created_at=utcnow())
     session.add(change)
     item.title = title
-    item.body_html = clean(body, item.kind)
+    item.show(clean(body, item.kind))
     item.version += 1
+    session.flush()
+    outbox.record(session, "item.edited", site_id=item.site_id, item_id=item.id,
+                  thread_id=item.thread_id, at=change.created_at, edit_id=change.id,
+                  actor=moderator.username)
     return change
 
 

@@ -11,15 +11,13 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import bindparam, exists, insert, literal_column, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation.sites import SiteInfo
 from moderation.spam.signals import body_hash
 from moderation.store import SUBMISSION_KINDS, Item, Site, Thread, utcnow
-from moderation.store.database import HotStatement
 
 NAME_MAX, EMAIL_MAX, TITLE_MAX, URL_MAX, SHORT_MAX = 80, 254, 200, 2000, 200
 BODY_MAX = {"comment": 5000, "news": 20000, "deal": 5000, "column": 40000,
@@ -127,20 +125,6 @@ def check_comment(thread_key: str, data: Mapping[str, object]) -> CheckedComment
     return CheckedComment(thread_key, thread_url, thread_title, _parent_id(data), body, **author)
 
 
-def store_comment(engine: Engine, site_id: int, comment: CheckedComment,
-                  context: Context) -> int | None:
-    """Insert the comment into its thread in one statement and return its id, when the
-    thread exists, is open and (for a reply) the parent is one of its published
-    comments. None otherwise: receive_comment then creates the thread or says what is
-    wrong. This is the hot path of intake: one round trip, no ORM objects."""
-    statement = _INSERT_REPLY if comment.parent_id is not None else _INSERT_COMMENT
-    values = {"site_id": site_id, "thread_key": comment.thread_key,
-              "parent_id": comment.parent_id, "body_raw": comment.body,
-              "body_hash": body_hash(comment.body), "author_name": comment.author_name,
-              "author_email": comment.author_email, **_context(context)}
-    return statement.scalar(engine, values)
-
-
 def receive_comment(session: Session, site_key: str | Site, thread_key: str,
                     data: Mapping[str, object] | CheckedComment, context: Context) -> Item:
     """Add a received comment (and its thread on first comment); raises IntakeError."""
@@ -165,38 +149,6 @@ def receive_comment(session: Session, site_key: str | Site, thread_key: str,
                 **_context(context))
     session.add(item)
     return item
-
-
-# The two statements store_comment runs, built once. Columns not named here take the
-# literal values below, which must be the models' defaults for a new item
-# (tests/integration/test_hot_paths.py compares a stored row with one the ORM stores).
-_STORED = ("site_id", "thread_id", "parent_id", "body_raw", "body_hash", "author_name",
-           "author_email", "ip", "ip_prefix", "user_agent", "referrer", "form_served_at",
-           "honeypot", "created_at")
-_NEW_ITEM = {"kind": "'comment'", "status": "'received'", "version": "1", "title": "''",
-             "fields": "'{}'", "signals": "'[]'"}
-
-
-def _insert_into_thread(reply: bool) -> HotStatement:
-    items, threads = Item.__table__, Thread.__table__
-    columns = [threads.c.id if name == "thread_id" else bindparam(name, type_=items.c[name].type)
-               for name in _STORED]
-    columns += [literal_column(sql, items.c[name].type) for name, sql in _NEW_ITEM.items()]
-    where = [threads.c.site_id == bindparam("site_id", type_=threads.c.site_id.type),
-             threads.c.key == bindparam("thread_key", type_=threads.c.key.type),
-             threads.c.is_open.is_(True)]
-    if reply:
-        parent = items.alias("parent")
-        where.append(exists().where(parent.c.id == bindparam("parent_id", type_=items.c.id.type),
-                                    parent.c.thread_id == threads.c.id,
-                                    parent.c.status == literal_column("'approved'")))
-    rows = select(*columns).where(*where)
-    return HotStatement(insert(items).from_select([*_STORED, *_NEW_ITEM], rows)
-                        .returning(items.c.id))
-
-
-_INSERT_COMMENT = _insert_into_thread(reply=False)
-_INSERT_REPLY = _insert_into_thread(reply=True)
 
 
 def receive_submission(session: Session, site_key: str | Site, kind: str,

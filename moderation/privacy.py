@@ -6,18 +6,19 @@ messages, spam fingerprints and training examples, webhook events and deliveries
 reply by someone else to an erased comment stays: it moves up to the erased comment's
 nearest surviving ancestor (the top level when there is none), so it still shows in the
 same conversation. Threads that lose an approved comment, or whose approved replies
-move, get a new revision, so every cached page and ETag changes. Copies the main site
-already took (webhooks, feeds) are its own to remove."""
+move, get a new revision, so every cached page and ETag changes, and the erase is one
+outbox event naming them. Copies the main site already took (webhooks, feeds) are its
+own to remove."""
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from moderation.mainsite import page_cache
 from moderation.mainsite.embed import iso
 from moderation.store import (
     Decision,
+    Event,
     Fingerprint,
     FingerprintBand,
     Item,
@@ -28,6 +29,7 @@ from moderation.store import (
     TrainingExample,
     WebhookDelivery,
     WebhookEvent,
+    outbox,
 )
 
 BATCH = 1000
@@ -106,8 +108,9 @@ def erase(session: Session, email: str) -> Erased:
     """Delete every item submitted with `email` and everything hanging off it, keep
     others' replies (moved up, see the module docstring) and the threads' counts and
     revisions right (not committed)."""
-    rows = session.execute(select(Item.id, Item.parent_id, Item.thread_id, Item.status)
-                           .where(_submitted_by(email)).with_for_update()).all()
+    rows = session.execute(select(Item.id, Item.parent_id, Item.thread_id, Item.status,
+                                  Item.site_id).where(_submitted_by(email))
+                           .with_for_update()).all()
     if not rows:
         return Erased([], 0, 0)
     parent_of = {r.id: r.parent_id for r in rows}
@@ -139,7 +142,9 @@ def erase(session: Session, email: str) -> Erased:
         session.execute(update(Thread).where(Thread.id == thread_id).values(
             revision=Thread.revision + 1,
             approved_count=Thread.approved_count - lost.get(thread_id, 0)))
-        page_cache.changed(session, thread_id)
+    for site_id in sorted({r.site_id for r in rows}):
+        outbox.record(session, "reader.erased", site_id=site_id, items=len(ids),
+                      threads=sorted(changed))
     session.expire_all()
     return Erased(ids, moved, len(changed))
 
@@ -149,6 +154,7 @@ def _delete_dependents(session: Session, ids: list[int]) -> None:
     for statement in (  # children before parents: the foreign keys are checked
             delete(WebhookDelivery).where(WebhookDelivery.event_id.in_(events)),
             delete(WebhookEvent).where(WebhookEvent.item_id.in_(ids)),
+            delete(Event).where(Event.item_id.in_(ids)),
             delete(SubmitterMessage).where(SubmitterMessage.item_id.in_(ids)),
             delete(Decision).where(Decision.item_id.in_(ids)),
             delete(Note).where(Note.item_id.in_(ids)),

@@ -1,10 +1,10 @@
-"""What a worker does with one received item: sanitise, score, route. Safe to run twice:
-only a `received` item is touched, under a row lock."""
+"""What a worker does with received items: claim them from the queue, which is the item
+table itself, then sanitise, score and route each. Safe to run twice: only a `received`
+item is touched, under a row lock."""
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from moderation import lifecycle, sanitising
-from moderation.mainsite import webhooks
 from moderation.spam import duplicates, learning, scorer
 from moderation.spam.signals import Sample, Signal
 from moderation.store import Item
@@ -39,6 +39,16 @@ class Unavailable:
         raise RuntimeError(f"model not loaded: {self.error}")
 
 
+def claim(session: Session, limit: int) -> list[int]:
+    """Ids of up to `limit` received items, oldest first, locked until this transaction
+    ends; rows another worker holds are skipped (FOR UPDATE SKIP LOCKED on PostgreSQL,
+    where a killed worker's rows unlock with its connection; SQLite has a single writer
+    and ignores it)."""
+    return list(session.scalars(
+        select(Item.id).where(Item.status == "received").order_by(Item.id).limit(limit)
+        .with_for_update(skip_locked=True)))
+
+
 def process(session: Session, item_id: int, classifier=None) -> Item | None:
     """Sanitise, score and route item `item_id` if it is still received (not committed).
     Returns the item, or None when it does not exist. `classifier` defaults to the
@@ -60,12 +70,8 @@ def process_many(session: Session, ids: list[int], classifier=None) -> list[Item
         .with_for_update().execution_options(populate_existing=True)))
     if items:
         classifier = classifier_for(session) if classifier is None else classifier
-        session.info[webhooks.ENDPOINTS_SEEN] = {}
-        try:
-            for item in items:
-                _process_locked(session, item, classifier)
-        finally:
-            session.info.pop(webhooks.ENDPOINTS_SEEN, None)
+        for item in items:
+            _process_locked(session, item, classifier)
     return items
 
 
@@ -85,12 +91,25 @@ def _process_locked(session: Session, item: Item, classifier) -> None:
     result = scorer.score(sample, policy, session, classifier)
     duplicates.remember(session, item.id, item.body_raw, item.created_at)
     to, note = route(session, item, result, policy)
-    item.body_html = body_html
+    item.show(body_html)
     item.score = result.value
     item.signals = [s.as_dict() for s in result.signals]
     lifecycle.move(session, item, to, note=note)
     if to == "spam" and duplicates.is_campaign(result.signals):
         gather_campaign(session, item, sample)
+
+
+def hold(session: Session, item_id: int, error: Exception) -> Item | None:
+    """Hold a received item that processing fails on for a moderator (not committed):
+    pending, its text shown escaped, the error in the decision's note, so that it is
+    neither lost nor tried again forever. None when it is no longer received."""
+    item = session.get(Item, item_id, with_for_update=True, populate_existing=True)
+    if item is None or item.status != "received":
+        return None
+    item.show(sanitising.escaped(item.body_raw))
+    lifecycle.move(session, item, "pending",
+                   note=f"held for a moderator: processing failed ({type(error).__name__}: {error})"[:2000])
+    return item
 
 
 def route(session: Session, item: Item, result: scorer.Score, policy: dict) -> tuple[str, str]:

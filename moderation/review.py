@@ -149,9 +149,6 @@ def decide(session: Session, item_id: int, action: str, moderator: Moderator, *,
         session.add(SubmitterMessage(item_id=item.id, decision=decision, body=message,
                                      created_at=decision.created_at))
     item.claimed_by_id = item.claimed_until = None  # decided: nobody needs to hold it
-    # The verdict teaches the spam scorer (applied in batches by workers.learning).
-    from moderation.spam import learning
-    learning.record(session, item, action, reason, moderator.username)
     return item
 
 

@@ -6,6 +6,7 @@ nh3 (ammonia, maintained) with the same allow-list as a safety net.
 """
 import re
 from functools import cache, partial
+from html import escape as html_escape
 from urllib.parse import urlsplit
 
 import bleach
@@ -55,6 +56,12 @@ def clean(text: str, kind: str) -> str:
     html = _cleaner(kind).clean(_paragraphs(text))
     return nh3.clean(html, tags=set(ALLOWED_TAGS[kind]), attributes={"a": {"href", "rel"}},
                      url_schemes=set(PROTOCOLS), link_rel=None, strip_comments=True)
+
+
+def escaped(text: str) -> str:
+    """Text shown as it is, every character escaped, in one paragraph (for an item the
+    allow-lists could not clean)."""
+    return f"<p>{html_escape(text)}</p>"
 
 
 _BLOCK_TAG = re.compile(r"<(p|ul|ol|h[1-6]|blockquote|pre|div)\b", re.IGNORECASE)

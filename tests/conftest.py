@@ -1,5 +1,6 @@
 """Fast-layer fixtures: a fresh app and a fresh SQLite database for every test, Celery
-tasks executed in-process, CSRF switched on."""
+tasks executed in-process (Celery's own testing setting, task_always_eager: a wake-up
+then works the queue before the request returns), CSRF switched on."""
 import re
 from contextlib import contextmanager
 
@@ -27,10 +28,13 @@ def statements_run(*engines):
             event.remove(engine, "before_cursor_execute", record)
 
 
-def make_app(database_uri: str, broker_url: str = "", **overrides):
+def in_process_celery(queue: str = "moderation") -> dict:
+    return {**config.celery_settings("memory://", queue), "task_always_eager": True}
+
+
+def make_app(database_uri: str, **overrides):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri,
-                      "CELERY": config.celery_settings(broker_url),
-                      "EMBEDDED": not broker_url, "SECRET_KEY": "test-secret",
+                      "CELERY": in_process_celery(), "SECRET_KEY": "test-secret",
                       # Tests post freely; test_abuse.py opts in to the intake limits.
                       "MODERATION_RATE_PER_IP": "off", "MODERATION_RATE_PER_EMAIL": "off",
                       **overrides})

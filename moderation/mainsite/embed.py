@@ -1,77 +1,21 @@
 """The read side for the main site: approved comments of a thread, counts, recent.
 
 A thread's comment pages are built once per thread revision (lifecycle bumps it when a
-comment enters or leaves `approved`) from each comment's prepared public fields, and
-kept as ready JSON bytes. A repeated read then costs no query at all while thread_news
-is subscribed to the announcements of changed threads, and one small query for the
+comment enters or leaves `approved`) from each comment's prepared public fields
+(Item.show), and kept as ready JSON bytes in the page cache (page_cache.py). A repeated
+read then costs no query while the cache is trusted, and one small query for the
 revision when it is not."""
 import json
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, String, bindparam, literal_column, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from moderation.mainsite.page_cache import Page, PageCache
 from moderation.store import Item, Site, Thread
-from moderation.store.database import HotStatement
 
 PAGE_MAX = 200
-
-
-@dataclass(frozen=True)
-class Page:
-    body: bytes
-    etag: str
-    thread_id: int | None
-    expires: float
-
-
-class PageCache:
-    """Built comment pages by (site, thread, limit, after), each with the ETag of the
-    revision it was built from. thread_news decides whether a page may be served as it
-    is or only after the revision is checked, and drops the pages of changed threads."""
-
-    def __init__(self, size: int = 4096, seconds: float = 60):
-        self.size, self.seconds = size, seconds
-        self.pages: OrderedDict = OrderedDict()
-        self.generation = 0  # bumped by every drop: a page built across one is not kept
-        self._lock = threading.Lock()
-
-    def get(self, key) -> Page | None:
-        page = self.pages.get(key)
-        if page is None:
-            return None
-        if page.expires < time.monotonic():
-            with self._lock:
-                self.pages.pop(key, None)
-            return None
-        return page
-
-    def put(self, key, page: Page, generation: int) -> None:
-        if self.size <= 0:
-            return
-        with self._lock:
-            if generation != self.generation:
-                return  # a thread changed while this page was built: it may be stale
-            self.pages[key] = page
-            if len(self.pages) > self.size:
-                self.pages.popitem(last=False)
-
-    def drop(self, thread_ids: set[int]) -> None:
-        """Forget the pages of these threads, and of threads that did not exist yet."""
-        with self._lock:
-            self.generation += 1
-            for key in [k for k, p in self.pages.items()
-                        if p.thread_id is None or p.thread_id in thread_ids]:
-                del self.pages[key]
-
-    def drop_all(self) -> None:
-        with self._lock:
-            self.generation += 1
-            self.pages.clear()
 
 
 def iso(dt) -> str:
@@ -85,16 +29,11 @@ class ThreadState:
     approved_count: int
 
 
-_THREAD = HotStatement(select(Thread.id, Thread.revision, Thread.approved_count).where(
-    Thread.site_id == bindparam("site_id", type_=Integer),
-    Thread.key == bindparam("thread_key", type_=String)))
-
-
-def thread_state(engine: Engine, site_id: int, thread_key: str) -> ThreadState | None:
-    """The thread's revision and count, in one autocommit round trip; None when no one
-    has commented on it yet."""
-    rows = _THREAD.all(engine, {"site_id": site_id, "thread_key": thread_key})
-    return ThreadState(*rows[0]) if rows else None
+def thread_state(session: Session, site_id: int, thread_key: str) -> ThreadState | None:
+    """The thread's revision and count; None when no one has commented on it yet."""
+    row = session.execute(select(Thread.id, Thread.revision, Thread.approved_count).where(
+        Thread.site_id == site_id, Thread.key == thread_key)).first()
+    return ThreadState(*row) if row else None
 
 
 def etag(thread: ThreadState | None, limit: int, after: int) -> str:
@@ -104,12 +43,12 @@ def etag(thread: ThreadState | None, limit: int, after: int) -> str:
 
 def cached_page(cache: PageCache, site_key: str, thread_key: str, limit: int,
                 after: int) -> Page | None:
-    """The page as last built (served unchecked when thread_news trusts it, else
+    """The page as last built (served unchecked while the announcements are trusted, else
     compared with the thread's current ETag first)."""
     return cache.get((site_key, thread_key, limit, after))
 
 
-def comments_page(engine: Engine, cache: PageCache, generation: int, site_key: str,
+def comments_page(session: Session, cache: PageCache, generation: int, site_key: str,
                   thread_key: str, thread: ThreadState | None, limit: int, after: int) -> Page:
     """One page of top-level approved comments (oldest first) with all their replies,
     built unless the cache holds it at the thread's current revision. `generation` is
@@ -120,7 +59,8 @@ def comments_page(engine: Engine, cache: PageCache, generation: int, site_key: s
         return page
     tops, more = [], False
     if thread is not None:
-        rows = _with_fields(engine, _FRAGMENTS.all(engine, {"thread_id": thread.id}))
+        rows = session.execute(select(Item.id, Item.parent_id, Item.public_json).where(
+            Item.thread_id == thread.id, Item.status == "approved").order_by(Item.id)).all()
         tops, more = _page_of_tree(rows, limit, after)
     head = json.dumps({"site": site_key, "thread": thread_key,
                        "count": thread.approved_count if thread else 0,
@@ -130,33 +70,6 @@ def comments_page(engine: Engine, cache: PageCache, generation: int, site_key: s
                 time.monotonic() + cache.seconds)
     cache.put((site_key, thread_key, limit, after), page, generation)
     return page
-
-
-def _with_fields(engine: Engine, rows: list) -> list:
-    """Rows whose comment has no prepared fields (approved by something that did not go
-    through lifecycle.move) get them built here."""
-    missing = [row[0] for row in rows if row[2] is None]
-    if not missing:
-        return rows
-    with engine.connect() as connection:
-        built = {row.id: public_fields(row) for row in connection.execute(
-            select(Item.id, Item.author_name, Item.body_html, Item.created_at)
-            .where(Item.id.in_(missing)))}
-    return [(i, parent, fields if fields is not None else built[i]) for i, parent, fields in rows]
-
-
-def public_fields(item) -> str:
-    """The comment's public fields but its place in the thread (id, parent, replies), as
-    the inside of a JSON object: written once, when it is approved."""
-    return json.dumps({"author_name": item.author_name, "html": item.body_html or "",
-                       "created_at": iso(item.created_at)}, separators=(",", ":"))[1:-1]
-
-
-_FRAGMENTS = HotStatement(
-    select(Item.id, Item.parent_id, Item.public_json)
-    .where(Item.thread_id == bindparam("thread_id", type_=Integer),
-           Item.status == literal_column("'approved'"))
-    .order_by(Item.id))
 
 
 def _page_of_tree(rows: list[tuple], limit: int, after: int) -> tuple[list[tuple[int, str]], bool]:

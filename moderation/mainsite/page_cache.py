@@ -1,90 +1,134 @@
-"""Telling every web process that a thread's public comments changed, so a repeated
-read of a comment page is served from memory without asking the database anything.
+"""Built comment pages, kept per web process and dropped when their thread changes.
 
-lifecycle.move (and privacy's erase) call changed() whenever they bump a thread's
-revision. Once that transaction commits, the thread ids are published on a Redis
-channel, and this process drops its own pages of them at once. Each web process runs
-one Listener (a daemon thread, started by the first read) that drops the pages named
-on the channel.
+A thread's page changes when a comment enters or leaves `approved`, or when an erase
+takes comments out of it. Those changes are outbox events (store/outbox.py); after their
+commit, dropped() names the threads they touched, this process drops its pages of them
+at once, and Announcements publishes the thread ids on a Redis channel that every web
+process listens to (one daemon thread each, started by the first read).
 
-A cached page is served without a database check only while that is known to be safe
-(trusted()): in the embedded mode, where every change happens in this one process, and
-in production while the listener is subscribed. A listener that loses Redis forgets
-every page, and until it is subscribed again each read checks the thread's revision in
-the database first (embed.comments_page), as it would with no cache. A page also
-expires after MODERATION_PAGE_CACHE_SECONDS whatever happens, which bounds the damage
-of a publish that failed while the listener stayed subscribed."""
+A cached page is served without asking the database only while that is known to be
+safe: while this process is subscribed to the channel (trusted()). Without a channel
+(MODERATION_ANNOUNCE_URL empty: the embedded mode) or while the listener has lost
+Redis, every read compares the page with the thread's revision in the database first
+(mainsite/embed.py), which costs one small query. A page also expires after
+MODERATION_PAGE_CACHE_SECONDS whatever happens, which bounds the damage of an
+announcement that was lost while the listener stayed subscribed."""
 import logging
 import threading
 import time
+from collections import OrderedDict
+from dataclasses import dataclass
 
-from flask import Flask, current_app, has_app_context
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from redis import Redis
 
-from moderation.extensions import broker_redis
+from moderation.store.outbox import Committed
 
 log = logging.getLogger(__name__)
 
 
-def changed(session: Session, thread_id: int) -> None:
-    """Note that thread_id's public page changes when this session commits."""
-    session.info.setdefault("changed_threads", set()).add(thread_id)
+@dataclass(frozen=True)
+class Page:
+    body: bytes
+    etag: str
+    thread_id: int | None
+    expires: float
 
 
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    ids = session.info.pop("changed_threads", None)
-    if ids and has_app_context():
-        news = current_app.extensions.get("thread_news")
-        if news is not None:
-            news.publish(ids)
+class PageCache:
+    """Built comment pages by (site, thread, limit, after), each with the ETag of the
+    revision it was built from."""
+
+    def __init__(self, size: int = 4096, seconds: float = 60):
+        self.size, self.seconds = size, seconds
+        self.pages: OrderedDict = OrderedDict()
+        self.generation = 0  # bumped by every drop: a page built across one is not kept
+        self._lock = threading.Lock()
+
+    def get(self, key) -> Page | None:
+        page = self.pages.get(key)
+        if page is None:
+            return None
+        if page.expires < time.monotonic():
+            with self._lock:
+                self.pages.pop(key, None)
+            return None
+        return page
+
+    def put(self, key, page: Page, generation: int) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            if generation != self.generation:
+                return  # a thread changed while this page was built: it may be stale
+            self.pages[key] = page
+            if len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+    def drop(self, thread_ids: set[int]) -> None:
+        """Forget the pages of these threads, and of threads that did not exist yet."""
+        with self._lock:
+            self.generation += 1
+            for key in [k for k, p in self.pages.items()
+                        if p.thread_id is None or p.thread_id in thread_ids]:
+                del self.pages[key]
+
+    def drop_all(self) -> None:
+        with self._lock:
+            self.generation += 1
+            self.pages.clear()
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop("changed_threads", None)
+def changed_threads(events: list[Committed]) -> set[int]:
+    """The threads whose public page the events change."""
+    threads = set()
+    for event in events:
+        if event.type == "item.status_changed" and event.thread_id is not None \
+                and "approved" in (event.data.get("from"), event.data.get("to")):
+            threads.add(event.thread_id)
+        elif event.type == "reader.erased":
+            threads.update(event.data.get("threads", ()))
+    return threads
 
 
-class ThreadNews:
-    def __init__(self, app: Flask, cache):
-        self.cache = cache
-        celery = app.config["CELERY"]
-        # Embedded: one process on SQLite that makes every change itself. Not so for
-        # tasks run in-process on PostgreSQL: gunicorn's other processes change threads too.
-        self.embedded = bool(app.config.get("EMBEDDED")) and celery["task_always_eager"]
-        self.channel = f"moderation:{celery['task_default_queue']}:threads"
-        self.redis = broker_redis(app)
+class Announcements:
+    """Changed threads, told to every web process over a Redis channel (see the module
+    docstring). `url` "" means there is no channel: nothing is announced or trusted."""
+
+    def __init__(self, cache: PageCache, url: str, channel: str):
+        self.cache, self.channel = cache, channel
+        self.redis = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2,
+                                    health_check_interval=30) if url else None
         self.subscribed = False
         self._listener: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def trusted(self) -> bool:
         """May a cached page be served without asking the database?"""
-        if self.embedded:
-            return True
-        if self.redis is None:  # a broker that is not Redis: no news to listen to
+        if self.redis is None:
             return False
         if self._listener is None:
             self._start()
         return self.subscribed
 
-    def publish(self, ids: set[int]) -> None:
-        """Drop this process's pages of ids and tell the others; never raises (it runs
-        after a commit, which nothing may undo)."""
-        self.cache.drop(ids)
+    def committed(self, events: list[Committed]) -> None:
+        """The outbox consumer: drop this process's pages of the threads the events
+        changed and tell the other processes. Never raises (it runs after a commit)."""
+        threads = changed_threads(events)
+        if not threads:
+            return
+        self.cache.drop(threads)
         if self.redis is None:
             return
         try:
-            self.redis.publish(self.channel, ",".join(map(str, sorted(ids))))
+            self.redis.publish(self.channel, ",".join(map(str, sorted(threads))))
         except Exception as exc:  # the other processes' pages expire by themselves
-            log.warning("could not announce changed threads %s: %s", sorted(ids), exc)
+            log.warning("could not announce changed threads %s: %s", sorted(threads), exc)
 
     def _start(self) -> None:
         with self._lock:
             if self._listener is None:
                 self._listener = threading.Thread(target=self._listen, daemon=True,
-                                                  name="thread-news")
+                                                  name="page-announcements")
                 self._listener.start()
 
     def _listen(self) -> None:
@@ -103,7 +147,8 @@ class ThreadNews:
                         self.cache.drop({int(i) for i in message["data"].split(b",") if i})
             except Exception as exc:
                 if self.subscribed:
-                    log.warning("thread news: lost Redis (%s); reads check the database", exc)
+                    log.warning("page announcements: lost Redis (%s); reads check the "
+                                "database", exc)
                 self.subscribed = False
                 self.cache.drop_all()
                 time.sleep(1)

@@ -1,13 +1,21 @@
-"""Webhooks to the main site's CMS: the outbox, signing, and the bookkeeping of each
-delivery. The HTTP call itself belongs to the worker (workers/webhooks.py); this module
-only decides what to send, when, and what the outcome means.
+"""Webhooks to the main site's CMS: turning outbox events into deliveries, Standard
+Webhooks signing, and the bookkeeping of each delivery. The HTTP call itself belongs to
+the worker (workers/webhooks.py); this module only decides what to send, when, and what
+the outcome means.
 
-An event is written by record() inside the transaction of the status change, so a
-decision and its webhook are stored together or not at all; a worker sends it later."""
+on_event() is an outbox consumer (workers/outbox.py runs it): a status change recorded
+with its decision becomes a webhook event and one delivery per subscribed endpoint.
+Deliveries are signed as Standard Webhooks (standardwebhooks.com) ask, so a CMS checks
+them with a stock library: `webhook-id` (the same on every retry), `webhook-timestamp`
+(seconds, per attempt) and `webhook-signature`: `v1,<base64 HMAC-SHA256 of
+"id.timestamp.body">` under the endpoint's `whsec_` secret, and a second one, space
+separated, while a rotation is under way."""
+import base64
 import hashlib
 import hmac
 import json
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -18,7 +26,7 @@ from sqlalchemy.orm import Session
 from moderation.mainsite.submissions import iso, public
 from moderation.store import (
     WEBHOOK_EVENTS,
-    Decision,
+    Event,
     Item,
     Site,
     WebhookDelivery,
@@ -27,7 +35,6 @@ from moderation.store import (
     utcnow,
 )
 
-SIGNATURE_HEADER = "X-Moderation-Signature"
 # Seconds to wait after the 1st, 2nd, ... failed attempt; after the last, give up.
 BACKOFF = (5, 30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600)
 MAX_ATTEMPTS = len(BACKOFF) + 1
@@ -39,10 +46,8 @@ LEASE = timedelta(seconds=TIMEOUT * 6)
 SLACK = timedelta(seconds=2)
 # A session.info key: deliveries added in this transaction, enqueued after its commit.
 NEW_DELIVERIES = "webhook_deliveries"
-# A session.info key: while set to a dict, record() keeps each site's active endpoints
-# there instead of asking again for every item (processing.process_many sets it for one
-# batch, whose transaction sees the same endpoints throughout).
-ENDPOINTS_SEEN = "webhook_endpoints"
+# Decisions made by these actors are history being brought in, not news for the CMS.
+QUIET_ACTORS = ("import",)
 
 
 class WebhookError(ValueError):
@@ -61,53 +66,49 @@ class Attempt:
     headers: dict[str, str]
 
 
-def events_for(decision: Decision) -> list[str]:
+def events_for(from_status: str, to_status: str) -> list[str]:
     """The webhook events a status change raises: leaving `received` means the item was
     taken in (sanitised and scored), and entering approved/rejected is the decision."""
-    events = ["item.received"] if decision.from_status == "received" else []
-    if decision.to_status in ("approved", "rejected"):
-        events.append(f"item.{decision.to_status}")
+    events = ["item.received"] if from_status == "received" else []
+    if to_status in ("approved", "rejected"):
+        events.append(f"item.{to_status}")
     return events
 
 
-def record(session: Session, item: Item, decision: Decision) -> list[WebhookDelivery]:
-    """Add the events this decision raises, and one pending delivery per subscribed
-    active endpoint of the item's site (not committed). Adds nothing without endpoints."""
-    types = events_for(decision)
-    if not types:
+def on_event(session: Session, event: Event) -> list[WebhookDelivery]:
+    """The outbox consumer: for a status change, add the webhook events it raises and one
+    pending delivery per subscribed active endpoint of the item's site (not committed).
+    Adds nothing without endpoints, for other events, or for an erased item."""
+    if event.type != "item.status_changed" or event.data.get("actor") in QUIET_ACTORS:
         return []
-    endpoints = active_endpoints(session, item.site_id)
+    types = events_for(event.data["from"], event.data["to"])
+    endpoints = active_endpoints(session, event.site_id) if types else []
+    item = session.get(Item, event.item_id) if endpoints else None
     added = []
-    for type_ in types:
+    for type_ in types if item is not None else ():
         targets = [e for e in endpoints if type_ in (e.events or [])]
         if not targets:
             continue
-        event = WebhookEvent(site_id=item.site_id, item=item, type=type_,
-                             payload=payload(item, decision), created_at=decision.created_at)
-        session.add(event)
+        row = WebhookEvent(site_id=event.site_id, item=item, type=type_,
+                           payload=payload(item, event), created_at=event.created_at)
+        session.add(row)
         for endpoint in targets:
-            added.append(WebhookDelivery(event=event, endpoint=endpoint, status="pending",
-                                         next_attempt_at=decision.created_at))
+            added.append(WebhookDelivery(event=row, endpoint=endpoint, status="pending",
+                                         next_attempt_at=event.created_at))
     session.add_all(added)
     session.info.setdefault(NEW_DELIVERIES, []).extend(added)
     return added
 
 
 def active_endpoints(session: Session, site_id: int) -> list[WebhookEndpoint]:
-    seen = session.info.get(ENDPOINTS_SEEN)
-    if seen is not None and site_id in seen:
-        return seen[site_id]
-    with session.no_autoflush:  # endpoints are never pending here: the decision's changes
-        endpoints = list(session.scalars(select(WebhookEndpoint).where(  # flush later, once
-            WebhookEndpoint.site_id == site_id, WebhookEndpoint.is_active.is_(True))))
-    if seen is not None:
-        seen[site_id] = endpoints
-    return endpoints
+    return list(session.scalars(select(WebhookEndpoint).where(
+        WebhookEndpoint.site_id == site_id, WebhookEndpoint.is_active.is_(True))))
 
 
-def payload(item: Item, decision: Decision) -> dict:
-    data = {**public(item), "status": decision.to_status,
-            "decided_at": iso(decision.created_at), "reason": decision.reason or None}
+def payload(item: Item, event: Event) -> dict:
+    """The item as the CMS may see it, with the decision the event records."""
+    data = {**public(item), "status": event.data["to"],
+            "decided_at": iso(event.created_at), "reason": event.data.get("reason") or None}
     if item.thread is not None:
         data["thread"] = {"key": item.thread.key, "url": item.thread.url,
                           "title": item.thread.title}
@@ -122,25 +123,28 @@ def body(event: WebhookEvent) -> bytes:
     return json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
 
 
-def sign(secret: str, data: bytes) -> str:
-    return hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
+def message_id(event: WebhookEvent) -> str:
+    return f"msg_{event.id}"
 
 
-def signature_header(endpoint: WebhookEndpoint, data: bytes) -> str:
-    """`sha256=<hex>` for the current secret, then for the previous one during a rotation."""
+def sign(secret: str, msg_id: str, timestamp: int, data: bytes) -> str:
+    """One Standard Webhooks signature, `v1,<base64>`, of data under a `whsec_` secret."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    digest = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + data, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def signature_header(endpoint: WebhookEndpoint, msg_id: str, timestamp: int,
+                     data: bytes) -> str:
+    """The signature under the current secret, then under the previous one during a
+    rotation, space separated."""
     live = [endpoint.secret] + ([endpoint.previous_secret] if endpoint.previous_secret else [])
-    return ", ".join(f"sha256={sign(s, data)}" for s in live)
-
-
-def verify(secret: str, data: bytes, header: str) -> bool:
-    """What a receiver does: does any signature in the header match `secret`?"""
-    expected = sign(secret, data)
-    return any(hmac.compare_digest(part.strip().removeprefix("sha256="), expected)
-               for part in header.split(","))
+    return " ".join(sign(s, msg_id, timestamp, data) for s in live)
 
 
 def new_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+    """A Standard Webhooks secret: `whsec_` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def add_endpoint(session: Session, site: Site, url: str, events: list[str]) -> WebhookEndpoint:
@@ -189,11 +193,12 @@ def claim(session: Session, delivery_id: int, now: datetime | None = None) -> At
         return None
     delivery.attempts += 1
     delivery.next_attempt_at = now + LEASE
-    data = body(delivery.event)
+    data, msg_id = body(delivery.event), message_id(delivery.event)
+    timestamp = int(time.time())
     headers = {"Content-Type": "application/json", "User-Agent": "reader-desk-webhooks/1",
-               "X-Moderation-Event": delivery.event.type,
-               "X-Moderation-Delivery": str(delivery.event.id),
-               SIGNATURE_HEADER: signature_header(endpoint, data)}
+               "webhook-id": msg_id, "webhook-timestamp": str(timestamp),
+               "webhook-signature": signature_header(endpoint, msg_id, timestamp, data),
+               "X-Moderation-Event": delivery.event.type}
     return Attempt(delivery.id, endpoint.url, data, headers)
 
 

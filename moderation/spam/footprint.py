@@ -1,6 +1,6 @@
 """What the stored items say about a sample's sender, in one query: how many items the
-same email and network sent in the flood window (flood.py, embedded mode), and how many
-of their earlier items moderators approved, rejected or marked spam (history.py)."""
+same email and network sent in the flood window (flood.py), and how many of their
+earlier items moderators approved, rejected or marked spam (history.py)."""
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from moderation.spam.signals import Sample
 from moderation.store import Item
-from moderation.store.database import Compiled
 
 WINDOW = timedelta(minutes=10)  # the flood window
 STATUSES = ("approved", "rejected", "spam")
@@ -38,9 +37,9 @@ def _status(status: str):
 _email = _item.c.author_email == bindparam("email")
 _network = _item.c.ip_prefix == bindparam("prefix")
 _recent = _item.c.created_at.between(bindparam("since"), bindparam("until"))
-# Built once: the statement is compiled once per process and reused from the cache.
+# Built once: SQLAlchemy compiles it once per process and reuses it from its cache.
 # An empty email or prefix is bound as NULL, which matches no row.
-QUERY = Compiled(select(_count(and_(_network, _recent)), _count(and_(_email, _recent)),
+QUERY = (select(_count(and_(_network, _recent)), _count(and_(_email, _recent)),
                 *(_count(and_(_email, _status(s))) for s in STATUSES),
                 *(_count(and_(_network, _status(s))) for s in STATUSES))
          .where(or_(_email, _network), _item.c.id != bindparam("item_id")))
@@ -50,8 +49,7 @@ def footprint(sample: Sample, session: Session) -> Footprint:
     """Counts of the stored items from sample's email and network, sample excluded."""
     if not (sample.author_email or sample.ip_prefix) or sample.received_at is None:
         return Footprint()
-    session.flush()  # Core on the connection (cheaper than the ORM's execute) sees it all
-    row = QUERY.execute(session.connection(), {
+    row = session.execute(QUERY, {
         "email": sample.author_email or None, "prefix": sample.ip_prefix or None,
         "since": sample.received_at - WINDOW, "until": sample.received_at,
         "item_id": sample.item_id or 0,  # ids start at 1

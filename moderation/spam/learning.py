@@ -1,6 +1,6 @@
-"""The learning loop. A moderator's verdict becomes a training example (record); a
-batch step turns the waiting examples into a new model version and activates it
-(train); workers score with the active version, loaded once per process and reloaded
+"""The learning loop. A moderator's verdict becomes a training example (on_event, an
+outbox consumer); a batch step turns the waiting examples into a new model version and
+activates it (train); workers score with the active version, loaded once per process and reloaded
 when another version becomes active (active_classifier); an admin can activate an
 earlier version to roll a bad one back (activate)."""
 from sqlalchemy import func, select, update
@@ -11,9 +11,6 @@ from moderation.store import Item, SpamModel, TrainingExample, utcnow
 # The classifier (scikit-learn, scipy) is imported where a model is needed, not here:
 # web processes import this module and never score.
 
-# Moderator action -> is it spam. Rejections count only with the reason "spam": an
-# off-topic or abusive comment is not spam, and teaching the model so would blur it.
-VERDICTS = {"approve": False, "not_spam": False, "spam": True}
 BATCH = 2000  # examples per version; the rest wait for the next run
 
 # Per process: (database, version id) -> the loaded classifier. Keyed by database as
@@ -22,21 +19,32 @@ BATCH = 2000  # examples per version; the rest wait for the next run
 _loaded: list = [(None, None)]
 
 
-def verdict(action: str, reason: str = "") -> bool | None:
-    if action == "reject":
-        return True if reason == "spam" else None
-    return VERDICTS.get(action)
+def verdict(from_status: str, to_status: str, reason: str = "") -> bool | None:
+    """What a moderator's status change says about spam: approving, or taking an item out
+    of the spam queue, says "not spam"; marking it spam, or rejecting it for the reason
+    "spam", says "spam". Anything else (an abusive or off-topic comment rejected) says
+    nothing: teaching the model so would blur it."""
+    if to_status == "approved" or (from_status, to_status) == ("spam", "pending"):
+        return False
+    if to_status == "spam" or (to_status == "rejected" and reason == "spam"):
+        return True
+    return None
 
 
-def record(session: Session, item: Item, action: str, reason: str = "",
-           actor: str = "") -> TrainingExample | None:
-    """Keep the moderator's verdict on item as a training example (not committed);
-    None for an action that says nothing about spam."""
-    is_spam = verdict(action, reason)
-    if is_spam is None:
+def on_event(session: Session, event) -> TrainingExample | None:
+    """The outbox consumer: keep a moderator's verdict on an item as a training example
+    (not committed); None for system decisions, other events and changes that say
+    nothing about spam."""
+    data = event.data
+    if event.type != "item.status_changed" or data.get("moderator_id") is None:
+        return None
+    is_spam = verdict(data["from"], data["to"], data.get("reason", ""))
+    item = session.get(Item, event.item_id) if is_spam is not None else None
+    if item is None:
         return None
     example = TrainingExample(item_id=item.id, text=f"{item.title}\n{item.body_raw}".strip(),
-                              is_spam=is_spam, actor=actor, created_at=utcnow())
+                              is_spam=is_spam, actor=data.get("actor", ""),
+                              created_at=event.created_at)
     session.add(example)
     return example
 

@@ -96,6 +96,16 @@ textarea{min-height:7em;resize:vertical}
       fmt && !isNaN(d) ? fmt.format(d) : String(iso || ''));
   }
 
+  // Waits before sending a post again when no answer came (network) or the service was
+  // briefly unavailable (502-504): the Idempotency-Key makes the retry safe.
+  const RETRY_WAITS = [1000, 3000];
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const bytes = new Uint8Array(16);
+    (window.crypto || {}).getRandomValues ? crypto.getRandomValues(bytes) : bytes.forEach((_, i) => { bytes[i] = Math.random() * 256; });
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+
   async function api(path, init) {
     let res;
     try {
@@ -136,7 +146,7 @@ textarea{min-height:7em;resize:vertical}
       path: `/sites/${enc(site)}/threads/${enc(thread)}`,
       key: `moderation:pending:${site}:${thread}`,
       arts: new Map(), // id -> <article>, approved and own
-      next: null, parent: null, token: null, tokenAt: 0, hp: 'website', busy: false,
+      next: null, parent: null, token: null, tokenAt: 0, hp: 'website', busy: false, attempt: null,
     };
 
     const count = h('h2', { class: 'moderation-count' }, 'Loading comments\u2026');
@@ -373,12 +383,23 @@ textarea{min-height:7em;resize:vertical}
         };
         payload[S.hp] = hp.value;
         if (S.parent) payload.parent_id = S.parent.id;
-        const r = await api(S.path + '/comments', {
+        // One Idempotency-Key per comment: a retry of the same comment (ours after a lost
+        // answer, or the reader's click after a failure) can never store it twice.
+        const same = JSON.stringify([payload.author_name, payload.author_email, payload.body, payload.parent_id]);
+        if (!S.attempt || S.attempt.same !== same) S.attempt = { same, key: newKey() };
+        const send = () => api(S.path + '/comments', {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Idempotency-Key': S.attempt.key },
           body: JSON.stringify(payload),
         });
+        let r = await send();
+        for (const wait of RETRY_WAITS) {
+          if (r.status !== 0 && r.status < 502) break; // answered: no blind retry needed
+          await new Promise((done) => setTimeout(done, wait));
+          r = await send();
+        }
         if (!r.ok || !r.data || r.data.id == null) return fail(r);
+        S.attempt = null;
         const d = r.data;
         const entry = {
           id: d.id, status_token: d.status_token, author_name: payload.author_name, body: payload.body,

@@ -9,6 +9,8 @@ from moderation.store.core import (
            Thread,
            utcnow,
 )
+from moderation.store.intake import IdempotencyKey
+from moderation.store.outbox import Event
 from moderation.store.spam import Fingerprint, FingerprintBand, SpamModel, TrainingExample
 from moderation.store.webhooks import (
            WEBHOOK_EVENTS,
@@ -19,6 +21,6 @@ from moderation.store.webhooks import (
 from moderation.store.workplace import AuditEvent, ItemEdit, LoginThrottle, Note, SubmitterMessage
 
 __all__ = ["KINDS", "SUBMISSION_KINDS", "Decision", "Item", "Moderator", "Site", "Thread",
-           "utcnow", "AuditEvent", "ItemEdit", "LoginThrottle", "Note", "SubmitterMessage",
-           "WEBHOOK_EVENTS", "WebhookDelivery", "WebhookEndpoint", "WebhookEvent",
-           "Fingerprint", "FingerprintBand", "SpamModel", "TrainingExample"]
+           "utcnow", "IdempotencyKey", "Event", "AuditEvent", "ItemEdit", "LoginThrottle", "Note",
+           "SubmitterMessage", "WEBHOOK_EVENTS", "WebhookDelivery", "WebhookEndpoint",
+           "WebhookEvent", "Fingerprint", "FingerprintBand", "SpamModel", "TrainingExample"]

@@ -1,4 +1,5 @@
 """The stored concepts: sites, threads, items, decisions and moderators."""
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -80,8 +81,9 @@ class Item(db.Model):
     referrer: Mapped[str] = mapped_column(String(2000), default="")
     form_served_at: Mapped[datetime | None]
     honeypot: Mapped[str] = mapped_column(String(500), default="")
-    # A published comment's public fields as ready JSON (embed.public_fields), written
-    # when it is approved; the read side joins these instead of building each comment.
+    # A comment's public fields but its place in the thread, as the inside of a JSON
+    # object, written with body_html (show()); the read side joins these instead of
+    # building each comment.
     public_json: Mapped[str | None] = mapped_column(Text)
     score: Mapped[float | None]
     signals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -96,6 +98,15 @@ class Item(db.Model):
     decisions: Mapped[list["Decision"]] = relationship(
         back_populates="item", order_by="Decision.id")
     claimed_by: Mapped["Moderator | None"] = relationship(foreign_keys=[claimed_by_id])
+
+    def show(self, html: str) -> None:
+        """Set the sanitised HTML that people see and, for a comment, its prepared
+        public fields (what the embed serves), so the two never disagree."""
+        self.body_html = html
+        if self.kind == "comment":
+            fields = {"author_name": self.author_name, "html": html,
+                      "created_at": self.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+            self.public_json = json.dumps(fields, separators=(",", ":"))[1:-1]
 
 
 class Moderator(db.Model):

@@ -1,1 +1,36 @@
-"""Thin blueprints: parse the request, call one domain function, commit, enqueue."""
+"""The HTTP side: thin blueprints (parse the request, call one domain function, commit,
+wake a worker) and the plumbing every request goes through (strict parsing, errors,
+security headers, CORS, rate limits)."""
+from flask import Flask
+
+from moderation.extensions import csrf
+from moderation.web import (
+    admin,
+    api,
+    auth,
+    errors,
+    feeds,
+    ops,
+    parsing,
+    policy_admin,
+    privacy_admin,
+    rate_limits,
+    review,
+    security,
+    sites_admin,
+    submit,
+)
+
+BLUEPRINTS = (admin, api, auth, feeds, ops, policy_admin, privacy_admin, review, sites_admin,
+              submit)
+
+
+def register(app: Flask) -> None:
+    """Every blueprint and hook of the web side on app."""
+    rate_limits.init_app(app)
+    for module in BLUEPRINTS:
+        app.register_blueprint(module.bp)
+    csrf.exempt(api.bp)  # JSON writes are guarded by origin checks instead (web/api.py)
+    errors.register(app)
+    parsing.register(app)
+    security.register(app)

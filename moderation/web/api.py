@@ -1,20 +1,25 @@
 """The JSON API for the embed and the main site, under /api/v1."""
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from werkzeug.exceptions import Forbidden, UnsupportedMediaType
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import Forbidden
 
-from moderation import intake, tokens
+from moderation import idempotency, intake, tokens
 from moderation.extensions import db
 from moderation.mainsite import embed, submissions
 from moderation.sites import SiteInfo
 from moderation.store import Item
 from moderation.web import cors, openapi, parsing, rate_limits
 from moderation.web.context import item_for_token, reader_context, status_url
-from workers.tasks import enqueue
+from workers import wake
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 LIMIT_DEFAULT = 50
-CACHE_CONTROL = "public, no-cache"  # revalidate every time: a decision shows at once
+# Browsers revalidate every time (a 304 when nothing changed); a CDN or reverse proxy may
+# keep a read this many seconds (deploy/nginx.conf), so a decision reaches readers
+# behind one within that time.
+SHARED_CACHE_SECONDS = 5
+CACHE_CONTROL = f"public, max-age=0, s-maxage={SHARED_CACHE_SECONDS}"
 
 
 def _allowed_origins(site) -> set[str]:
@@ -62,20 +67,9 @@ def _site(site_key: str) -> SiteInfo:
 
 
 def _read_body(allowed: tuple[str, ...] = intake.COMMENT_FIELDS) -> dict:
-    """The body's fields, from a JSON object or a form, read strictly (parsing.py: 400
-    for invalid UTF-8, bad JSON, a repeated key); 415 for any other content type; 422
-    naming a field that is not `allowed`."""
-    if request.mimetype == "application/json":
-        data = parsing.read_json(request.get_data(cache=False))
-    elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        repeated = next((name for name, values in request.form.lists() if len(values) > 1), None)
-        if repeated is not None:  # as for JSON: which of the two did the sender mean?
-            raise intake.IntakeError(repeated[:80], f"the form names {repeated[:80]!r} more "
-                                                    "than once", status=400)
-        data = request.form.to_dict()
-    else:
-        raise UnsupportedMediaType(f"send application/json or form fields, not "
-                                   f"{request.mimetype[:80] or 'a body without a Content-Type'}")
+    """The body's fields (web/parsing.py: 400 for a malformed body, 415 for another
+    content type); 422 naming a field that is not `allowed`."""
+    data = parsing.posted_fields()
     intake.check_fields(data, allowed)
     return data
 
@@ -102,28 +96,20 @@ def preflight():
 def comments(site_key: str, thread_key: str):
     limit = _int_arg("limit", LIMIT_DEFAULT, 1, embed.PAGE_MAX)
     after = _int_arg("after", 0, 0, 2**63 - 1)
-    site = _site(site_key)  # also keeps the site cache fresh for ready_pages.py
+    site = _site(site_key)
     cache = current_app.extensions["page_cache"]
-    if current_app.extensions["thread_news"].trusted():
+    page = None
+    if current_app.extensions["announcements"].trusted():
         page = embed.cached_page(cache, site_key, thread_key, limit, after)
-        if page is not None:
-            return _comments_response(page.body, page.etag)
-    generation = cache.generation
-    engine = current_app.extensions["autocommit"]
-    thread = embed.thread_state(engine, site.id, thread_key)
-    page = embed.comments_page(engine, cache, generation, site_key, thread_key, thread,
-                               limit, after)
-    return _comments_response(page.body, page.etag)
-
-
-def _comments_response(body: bytes, tag: str) -> Response:
-    if request.if_none_match.contains(tag):
-        response = Response(status=304)
-    else:
-        response = Response(body, mimetype="application/json")
-    response.set_etag(tag)
+    if page is None:
+        generation = cache.generation
+        thread = embed.thread_state(db.session, site.id, thread_key)
+        page = embed.comments_page(db.session, cache, generation, site_key, thread_key,
+                                   thread, limit, after)
+    response = Response(page.body, mimetype="application/json")
+    response.set_etag(page.etag)
     response.headers["Cache-Control"] = CACHE_CONTROL
-    return response
+    return response.make_conditional(request)
 
 
 @bp.post("/sites/<site_key>/threads/<path:thread_key>/comments")
@@ -131,25 +117,30 @@ def _comments_response(body: bytes, tag: str) -> Response:
 def post_comment(site_key: str, thread_key: str):
     site = _site(site_key)
     _check_origin(site)
+    key = idempotency.check_key(request.headers.get(idempotency.HEADER))
     data = _read_body()
+    digest = idempotency.fingerprint(thread_key, data)
+    if key is not None and (first := idempotency.replay(db.session, site.id, key, digest)):
+        return jsonify(first.body), first.status_code
     comment = intake.check_comment(thread_key, data)
     context = reader_context(data.get("form_token"), data.get("website"))
-    item_id = intake.store_comment(current_app.extensions["autocommit"], site.id, comment, context)
-    if item_id is None:  # a new thread, or something to explain: the careful path
-        item = intake.receive_comment(db.session, site, thread_key, comment, context)
-        db.session.flush()
-        item_id = item.id
+    item = intake.receive_comment(db.session, site, thread_key, comment, context)
+    db.session.flush()
+    token = tokens.status_token(current_app.secret_key, item.id)
+    answer = idempotency.Answer(202, {"id": item.id, "status": item.status,
+                                      "status_token": token, "status_url": status_url(token)})
+    if key is not None:
+        idempotency.remember(db.session, site.id, key, digest, item.id, answer)
+    try:
         db.session.commit()
-    enqueue(item_id)
-    status = "received"
-    if current_app.config["CELERY"]["task_always_eager"]:
-        # In-process mode has already processed it; a worker has not yet, so a reload
-        # would only cost a query on the hot path.
-        status = db.session.get(Item, item_id).status
-    token = tokens.status_token(current_app.secret_key, item_id)
-    body = {"id": item_id, "status": status, "status_token": token,
-            "status_url": status_url(token)}
-    return jsonify(body), 202
+    except IntegrityError:
+        db.session.rollback()
+        first = idempotency.replay(db.session, site.id, key, digest) if key else None
+        if first is None:
+            raise
+        return jsonify(first.body), first.status_code  # a concurrent retry stored it first
+    wake(current_app)
+    return jsonify(answer.body), answer.status_code
 
 
 @bp.get("/sites/<site_key>/form-token")

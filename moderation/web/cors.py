@@ -1,9 +1,9 @@
 """Which browser origins may read and write a site's public API, and the headers that
-say so (views/api.py on every answer, ready_pages.py on the ones it serves itself)."""
+say so (web/api.py, on every answer)."""
 from collections.abc import Iterable
 
 ALLOW = (("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
-         ("Access-Control-Allow-Headers", "Content-Type, If-None-Match"),
+         ("Access-Control-Allow-Headers", "Content-Type, If-None-Match, Idempotency-Key"),
          ("Access-Control-Expose-Headers", "ETag, Retry-After"),
          ("Access-Control-Max-Age", "600"))
 

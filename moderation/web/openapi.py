@@ -95,7 +95,8 @@ def _param(name: str, where: str, description: str, schema: dict | None = None,
 SITE = _param("site", "path", "The site's key, e.g. `default`")
 THREAD = _param("thread", "path", "The thread key the main site chose (may contain `/`)")
 ETAG = {"ETag": {"schema": STR, "description": "Send back in If-None-Match"},
-        "Cache-Control": {"schema": STR, "description": "public, no-cache"}}
+        "Cache-Control": {"schema": STR, "description": "public, max-age=0, s-maxage=5: "
+                                                    "browsers revalidate, shared caches keep 5 s"}}
 
 
 def _json(schema: str, description: str, headers: dict | None = None) -> dict:

@@ -33,10 +33,7 @@ def _check(probe) -> str:
 
 
 def _ping_broker() -> None:
-    celery = current_app.extensions["celery"]
-    if celery.conf.task_always_eager:
-        return  # embedded mode: tasks run in this process, there is no broker
-    with celery.connection_for_write() as connection:
+    with current_app.extensions["celery"].connection_for_write() as connection:
         connection.ensure_connection(max_retries=1, timeout=2)
 
 

@@ -7,7 +7,8 @@ a reader had typed it, and a NUL in a URL reaches PostgreSQL, which cannot hold 
 import json
 from urllib.parse import unquote_to_bytes
 
-from flask import Flask, Request, request
+from flask import Flask, Request, g, request
+from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.formparser import FormDataParser
 
 from moderation.intake import IntakeError
@@ -34,6 +35,34 @@ def check_url() -> None:
                           for part in pair.partition(b"="))
         name = _decode(name, None, "a query parameter name")[:80]
         _decode(value, name, f"query parameter {name}")
+
+
+def posted_fields() -> dict:
+    """The body's fields, from a JSON object or a form, read strictly once per request:
+    the outcome (the fields or the error) is kept for whoever asks next (the rate limits,
+    then the view), since the body can be read only once. IntakeError(400) for a body
+    that is not well-formed, UnsupportedMediaType (415) for another content type."""
+    if "posted_fields" not in g:
+        try:
+            g.posted_fields = _read_fields()
+        except (IntakeError, UnsupportedMediaType) as exc:
+            g.posted_fields = exc
+    if isinstance(g.posted_fields, Exception):
+        raise g.posted_fields
+    return g.posted_fields
+
+
+def _read_fields() -> dict:
+    if request.mimetype == "application/json":
+        return read_json(request.get_data(cache=True))
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        repeated = next((name for name, values in request.form.lists() if len(values) > 1), None)
+        if repeated is not None:  # as for JSON: which of the two did the sender mean?
+            raise IntakeError(repeated[:80], f"the form names {repeated[:80]!r} more than once",
+                              status=400)
+        return request.form.to_dict()
+    raise UnsupportedMediaType(f"send application/json or form fields, not "
+                               f"{request.mimetype[:80] or 'a body without a Content-Type'}")
 
 
 def read_json(raw: bytes) -> dict:

@@ -16,13 +16,14 @@ from flask import Flask, current_app, jsonify, render_template, request
 from limits import RateLimitItem, parse_many
 from limits.storage import RedisClusterStorage, RedisStorage, Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
+from werkzeug.exceptions import UnsupportedMediaType
+
+from moderation.intake import IntakeError
+from moderation.web import parsing
 
 log = logging.getLogger(__name__)
 OFF = ("", "0", "off", "none")
 NAMES = {"per_ip": "from your network address", "per_email": "with this email address"}
-# A WSGI environ key: this post was counted, with this result (None or Exceeded), by a
-# lane in front of Flask (quick_posts.py) that then left the answer to the view.
-COUNTED = "moderation.intake_counted"
 # After a storage failure, skip counting for a while so posts stay fast while it is down.
 PAUSE_SECONDS = 5.0
 
@@ -156,10 +157,7 @@ def limit_intake(view):
     def wrapped(*args, **kwargs):
         limits: IntakeLimits = current_app.extensions["intake_limits"]
         if request.method == "POST" and limits.enabled:
-            if COUNTED in request.environ:  # counted already (quick_posts.py)
-                exceeded = request.environ[COUNTED]
-            else:
-                exceeded = limits.hit(request.remote_addr or "", posted_email())
+            exceeded = limits.hit(request.remote_addr or "", posted_email())
             if exceeded is not None:
                 return refused(exceeded)
         return view(*args, **kwargs)
@@ -167,13 +165,13 @@ def limit_intake(view):
 
 
 def posted_email() -> str:
-    """author_email of the post, from JSON or form fields; "" when there is none. A JSON
-    body parsed here stays cached for the view (request.get_json())."""
-    if request.is_json:
-        data = request.get_json(silent=True)
-        value = data.get("author_email") if isinstance(data, dict) else None
-    else:
-        value = request.form.get("author_email")
+    """author_email of the post; "" when there is none or the body is malformed (the
+    view then says why). The fields read here stay cached for the view. A body over the
+    size limit raises RequestEntityTooLarge: refused before it counts."""
+    try:
+        value = parsing.posted_fields().get("author_email")
+    except (IntakeError, UnsupportedMediaType):
+        return ""
     return value if isinstance(value, str) else ""
 
 

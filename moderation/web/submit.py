@@ -9,7 +9,7 @@ from moderation.store import SUBMISSION_KINDS, SubmitterMessage
 from moderation.web import rate_limits
 from moderation.web.context import item_for_token, reader_context, status_url
 from moderation.web.forms import KIND_FIELDS, KIND_LABELS, form_class
-from workers.tasks import enqueue
+from workers import wake
 
 bp = Blueprint("submit", __name__)
 
@@ -43,7 +43,7 @@ def form(kind: str):
             status = exc.status
         else:
             db.session.commit()
-            enqueue(item.id)
+            wake(current_app)
             token = tokens.status_token(current_app.secret_key, item.id)
             return redirect(url_for("submit.thanks", token=token), code=303)
     form.form_token.data = tokens.form_token(current_app.secret_key)

@@ -147,3 +147,26 @@ def test_an_origin_that_is_not_allowed_cannot_post(page, live):
         stranger.stop()
     with live.app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Item)) == 0
+
+
+def test_a_post_whose_answer_is_lost_is_sent_again_and_stored_once(page, live, article):
+    """The service stores the comment but its answer never reaches the browser (the
+    connection drops): the widget sends the comment again with the same Idempotency-Key,
+    gets the first answer, and the thread holds the comment once."""
+    sent = []
+
+    def lose_first_answer(route):
+        sent.append(route.request.headers.get("idempotency-key"))
+        if len(sent) == 1:
+            route.fetch()  # it reaches the service, which stores it...
+            route.abort("connectionreset")  # ...and the answer is lost on the way back
+        else:
+            route.continue_()
+
+    page.route("**/threads/tram-line/comments", lambda route: lose_first_answer(route)
+               if route.request.method == "POST" else route.continue_())
+    page.goto(article.url)
+    fill_and_post(page)
+    expect(page.get_by_role("status")).to_contain_text("awaiting moderation", timeout=POSTED)
+    assert len(sent) == 2 and sent[0] and sent[0] == sent[1]
+    assert len(items_of(live.app, "tram-line")) == 1

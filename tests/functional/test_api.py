@@ -29,10 +29,11 @@ def test_post_json_answers_202_with_id_status_and_token(client, app):
     response = post_comment(client)
     assert response.status_code == 202
     body = response.get_json()
-    assert body["status"] in ("pending", "spam")  # processed in-process in embedded mode
+    assert body["status"] == "received"  # stored; a worker sanitises and scores it next
     assert body["status_token"] and body["status_url"].endswith(body["status_token"])
     status = client.get(f"/api/v1/status/{body['status_token']}").get_json()
-    assert status == {"id": body["id"], "kind": "comment", "status": body["status"], "reason": None}
+    # The tests' in-process worker has processed it by the time the answer is read.
+    assert status == {"id": body["id"], "kind": "comment", "status": "pending", "reason": None}
 
 
 def test_post_form_encoded(client):
@@ -101,8 +102,12 @@ def test_etag_304_and_change_after_a_decision(client, app):
     url = "/api/v1/sites/default/threads/t1/comments"
     first = client.get(url)
     etag = first.headers["ETag"]
-    assert "no-cache" in first.headers["Cache-Control"]
+    assert first.headers["Cache-Control"] == "public, max-age=0, s-maxage=5"
     assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    # A weak tag matches too (RFC 9110: If-None-Match compares weakly), as does "*".
+    assert client.get(url, headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+    assert client.get(url, headers={"If-None-Match": f'"other", {etag}'}).status_code == 304
+    assert client.get(url, headers={"If-None-Match": "*"}).status_code == 304
     item_id = post_comment(client).get_json()["id"]
     approve(app, item_id)
     fresh = client.get(url, headers={"If-None-Match": etag})

@@ -1,9 +1,10 @@
+import pytest
 from sqlalchemy import inspect, select
 
-from moderation import accounts
+from moderation import accounts, config, create_app
 from moderation.extensions import db
 from moderation.store import Item
-from tests.conftest import make_app, post_comment
+from tests.conftest import add_moderator, in_process_celery, make_app, post_comment
 
 
 def test_create_moderator_from_environment(runner, app, monkeypatch):
@@ -41,7 +42,7 @@ def test_requeue_stuck_processes_items_left_received(runner, app):
         db.session.commit()
         item_id = item.id
     result = runner.invoke(args=["requeue-stuck", "--minutes", "0"])
-    assert "requeued 1 of 1" in result.output
+    assert "1 item(s) waiting for 0 min or more; workers woken" in result.output
     with app.app_context():
         assert db.session.get(Item, item_id).status == "pending"
 
@@ -52,14 +53,16 @@ def test_healthz_embedded(client):
 
 
 def test_healthz_503_when_the_broker_is_unreachable(tmp_path):
-    app = make_app(f"sqlite:///{tmp_path / 'h.sqlite3'}", broker_url="redis://127.0.0.1:1/0")
+    app = make_app(f"sqlite:///{tmp_path / 'h.sqlite3'}",
+                   CELERY=config.celery_settings("redis://127.0.0.1:1/0"))
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["broker"].startswith("error")
 
 
 def test_broker_down_still_accepts_and_keeps_the_item(tmp_path):
-    app = make_app(f"sqlite:///{tmp_path / 'b.sqlite3'}", broker_url="redis://127.0.0.1:1/0")
+    app = make_app(f"sqlite:///{tmp_path / 'b.sqlite3'}",
+                   CELERY=config.celery_settings("redis://127.0.0.1:1/0"))
     response = post_comment(app.test_client())
     assert response.status_code == 202 and response.get_json()["status"] == "received"
     with app.app_context():
@@ -74,9 +77,41 @@ def test_demo_page_embeds_the_thread(client):
     assert script.status_code == 200 and "javascript" in script.content_type
 
 
-def test_production_refuses_the_development_secret():
-    import pytest
+def test_production_refuses_to_start_without_a_real_secret_or_a_broker(tmp_path):
+    production = {"DATABASE_URL": "postgresql://x/y", "CELERY_BROKER_URL": "redis://r:6379/0"}
+    with pytest.raises(config.ConfigError, match="SECRET_KEY must be set"):
+        config.load(str(tmp_path), production)
+    with pytest.raises(config.ConfigError, match="at least 16 characters"):
+        config.load(str(tmp_path), {**production, "SECRET_KEY": "dev-only-not-secret"[:10]})
+    with pytest.raises(config.ConfigError, match="CELERY_BROKER_URL"):
+        config.load(str(tmp_path), {"DATABASE_URL": "postgresql://x/y", "SECRET_KEY": "k" * 32})
+    assert not (tmp_path / "secret_key").exists()  # production never writes one
 
-    from moderation import config
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        config.load("/tmp", {"DATABASE_URL": "postgresql://x/y"})
+
+def test_the_embedded_mode_writes_a_random_secret_once_and_keeps_it(tmp_path):
+    first = config.load(str(tmp_path / "instance"), {})
+    again = config.load(str(tmp_path / "instance"), {})
+    other = config.load(str(tmp_path / "elsewhere"), {})
+    assert first["MODERATION_MODE"] == "embedded"
+    assert len(first["SECRET_KEY"]) == 64 and first["SECRET_KEY"] == again["SECRET_KEY"]
+    assert other["SECRET_KEY"] != first["SECRET_KEY"]
+    key_file = tmp_path / "instance" / "secret_key"
+    assert key_file.read_text() == first["SECRET_KEY"] and key_file.stat().st_mode & 0o777 == 0o600
+    assert first["CELERY"]["broker_url"] == f"sqla+sqlite:///{tmp_path}/instance/broker.sqlite3"
+
+
+def test_no_mode_signs_with_a_published_key(tmp_path):
+    """An admin session cookie forged with the development key of earlier versions (it
+    was published in the code) opens nothing on a default install."""
+    from flask.sessions import SecureCookieSessionInterface
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'k.sqlite3'}",
+                      "CELERY": in_process_celery()})
+    with app.app_context():
+        db.create_all()
+    add_moderator(app, "chief", role="admin")
+    forger = type("Forger", (), {"secret_key": "dev-only-not-secret", "config": app.config})
+    cookie = SecureCookieSessionInterface().get_signing_serializer(forger).dumps(
+        {"_user_id": "1", "_fresh": True, "login_at": 0})
+    client = app.test_client()
+    client.set_cookie("session", cookie)
+    assert client.get("/admin/accounts").status_code == 302  # to the login page

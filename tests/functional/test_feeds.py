@@ -32,7 +32,7 @@ def test_only_approved_submissions_with_their_fields_and_no_private_data(client,
     decide(app, deal)
     decide(app, news)
     response = client.get("/api/v1/sites/default/submissions")
-    assert response.status_code == 200 and "no-cache" in response.headers["Cache-Control"]
+    assert response.status_code == 200 and "max-age=0" in response.headers["Cache-Control"]
     doc = response.get_json()
     assert [s["id"] for s in doc["submissions"]] == [deal, news] and doc["next"] is None
     first = doc["submissions"][0]

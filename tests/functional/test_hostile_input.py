@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 
 from moderation import intake
+from moderation.extensions import db
 from moderation.web import openapi
+from tests.conftest import make_app
 from tests.hostile_inputs import COMMENTS, ROWS, as_json, assert_refused, send, stored
 
 
@@ -15,6 +17,23 @@ def test_hostile_input_is_refused_and_stores_nothing(app, client, row):
     before = stored(app)
     assert_refused(send(client, row), row)
     assert stored(app) == before
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory):
+    """Intake limits on (generous ones): they read the body before the view does."""
+    app = make_app(f"sqlite:///{tmp_path_factory.mktemp('limited') / 'l.sqlite3'}",
+                   MODERATION_RATE_PER_IP="10000/minute", MODERATION_RATE_PER_EMAIL="10000/minute")
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
+def test_hostile_input_with_rate_limits_on(limited, row):
+    before = stored(limited)
+    assert_refused(send(limited.test_client(), row), row)
+    assert stored(limited) == before
 
 
 def test_the_table_is_not_refusing_everything(app, client):

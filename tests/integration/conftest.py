@@ -12,7 +12,7 @@ import psycopg
 import pytest
 import redis
 
-from moderation import config, create_app
+from moderation import create_app
 from moderation.extensions import db
 from moderation.sites import ensure_default
 
@@ -65,22 +65,29 @@ def broker_url():
     except redis.RedisError as exc:
         unavailable(f"Redis at {REDIS_URL} is not reachable: {exc}")
     yield REDIS_URL
-    client.delete(QUEUE, f"moderation:{QUEUE}:inbox", f"moderation:{QUEUE}:bell")
+    client.delete(QUEUE)
 
 
 @pytest.fixture(scope="session")
 def service_env(pg_url, broker_url):
+    # The tests' webhook receivers listen on 127.0.0.1, as an intranet CMS would.
     return {**os.environ, "DATABASE_URL": pg_url, "CELERY_BROKER_URL": broker_url,
-            "SECRET_KEY": SECRET, "MODERATION_TASK_QUEUE": QUEUE}
+            "SECRET_KEY": SECRET, "MODERATION_TASK_QUEUE": QUEUE,
+            "MODERATION_WEBHOOK_PRIVATE": "1"}
+
+
+def production_app(env: dict, **overrides):
+    """An app configured from a production environment, as gunicorn's would be (tests
+    post freely: no intake limits unless asked)."""
+    return create_app({"TESTING": True, "MODERATION_RATE_PER_IP": "off",
+                       "MODERATION_RATE_PER_EMAIL": "off", **overrides}, env=env)
 
 
 @pytest.fixture(scope="session")
-def pg_app(pg_url, broker_url):
+def pg_app(service_env):
     """The web app in production mode: PostgreSQL, Redis, schema from the migrations."""
     from flask_migrate import upgrade
-    app = create_app({"SQLALCHEMY_DATABASE_URI": pg_url, "CELERY": config.celery_settings(broker_url, QUEUE),
-                      "EMBEDDED": False, "SECRET_KEY": SECRET, "TESTING": True,
-                      "MODERATION_RATE_PER_IP": "off", "MODERATION_RATE_PER_EMAIL": "off"})
+    app = production_app(service_env)
     with app.app_context():
         upgrade()
         ensure_default(db.session)

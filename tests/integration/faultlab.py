@@ -106,8 +106,8 @@ class Stack:
     @property
     def env(self) -> dict:
         return {**os.environ, "DATABASE_URL": self.pg.url, "CELERY_BROKER_URL": self.redis.url,
-                "SECRET_KEY": "fault-lab", "MODERATION_SWEEP_SECONDS": "1",
-                "MODERATION_STUCK_AFTER_SECONDS": "4", "PYTHONUNBUFFERED": "1",
+                "SECRET_KEY": "fault-lab-not-a-real-secret", "MODERATION_WAKE_SECONDS": "1",
+                "MODERATION_SWEEP_SECONDS": "1", "PYTHONUNBUFFERED": "1",
                 # Hundreds of posts a second from 127.0.0.1 with few emails: no limits.
                 "MODERATION_RATE_PER_IP": "off", "MODERATION_RATE_PER_EMAIL": "off"}
 
@@ -219,6 +219,9 @@ class Tally:
     refused: dict = field(default_factory=dict)  # status code -> count (503 while down)
     stored: int = 0
     processed: int = 0
+    # Seconds from the fault's end (a service back, a worker killed) until the items it
+    # held up were processed; None when not measured.
+    recovered: float | None = None
 
     @property
     def lost(self) -> int:
@@ -226,11 +229,13 @@ class Tally:
 
     def row(self) -> str:
         refused = ", ".join(f"{code}: {n}" for code, n in sorted(self.refused.items())) or "none"
+        recovered = f"{self.recovered:8.1f}" if self.recovered is not None else f"{'-':>8}"
         return (f"{self.name:<22} {self.sent:>5} {len(self.accepted):>8} {self.stored:>6} "
-                f"{self.processed:>9} {self.lost:>4}   refused {refused}")
+                f"{self.processed:>9} {self.lost:>4} {recovered}   refused {refused}")
 
 
-HEADER = f"{'scenario':<22} {'sent':>5} {'accepted':>8} {'stored':>6} {'processed':>9} {'lost':>4}"
+HEADER = (f"{'scenario':<22} {'sent':>5} {'accepted':>8} {'stored':>6} {'processed':>9} "
+          f"{'lost':>4} {'back (s)':>8}")
 
 
 def submit_for(stack: Stack, tally: Tally, seconds: float, during=None, interval: float = 0.05):
@@ -266,54 +271,82 @@ def settle(stack: Stack, tally: Tally, timeout: float = 90) -> Tally:
 
 def outage(stack: Stack, name: str, service, seconds: float, down_from: float,
            down_for: float) -> Tally:
-    """Keep submitting while `service` is stopped from down_from for down_for seconds."""
-    tally, state = Tally(f"{name} %.0fs" % down_for), {"phase": "up"}
+    """Keep submitting while `service` is stopped from down_from for down_for seconds;
+    `recovered` is how long after it came back the posts accepted while it was down
+    were all processed."""
+    tally, state = Tally(f"{name} %.0fs" % down_for), {"phase": "up", "during": []}
 
     def during(elapsed):
         if state["phase"] == "up" and elapsed >= down_from:
             service.stop()
-            state["phase"] = "down"
+            state["phase"], state["first"] = "down", len(tally.accepted)
         elif state["phase"] == "down" and elapsed >= down_from + down_for:
             service.start()
-            state["phase"] = "back"
+            state["phase"], state["back_at"] = "back", time.monotonic()
+            state["during"] = tally.accepted[state["first"]:]
     submit_for(stack, tally, seconds, during)
+    if state.get("during"):
+        done_at = processed_at(stack, state["during"])
+        if done_at is not None:
+            tally.recovered = max(done_at - state["back_at"], 0.0)
     return settle(stack, tally)
+
+
+def processed_at(stack: Stack, ids: list[int], timeout: float = 90) -> float | None:
+    """The moment (time.monotonic) all of ids had left `received`, None after timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(status != "received" for status in stack.statuses(ids).values()):
+            return time.monotonic()
+        time.sleep(0.1)
+    return None
 
 
 def redis_outage(stack: Stack, seconds: float = 20, down_from: float = 4, down_for: float = 10) -> Tally:
     return outage(stack, "redis stopped", stack.redis, seconds, down_from, down_for)
 
 
-def worker_killed(stack: Stack) -> Tally:
-    """Hold an item's row lock so the only worker is stuck inside its task, SIGKILL it,
-    release the lock, start another worker: that one must process the item."""
+def worker_killed(stack: Stack, burst: int = 300) -> Tally:
+    """SIGKILL a worker in the middle of a batch, while its transaction holds the rows
+    it claimed: the rows unlock with its connection and the other workers take them on.
+    `recovered` is how long after the kill every item locked at that moment (the
+    victim's batch among them) was processed."""
     tally = Tally("worker SIGKILLed")
-    # One fresh consumer only: a stopped worker's pending BRPOP would still take the
-    # task, and a worker that lived through an outage may still be reconnecting.
-    for other in stack.workers:
-        other.terminate()
-        other.wait(30)
-    stack.workers.clear()
-    victim = stack.add_worker("victim")
-    with psycopg.connect(stack.pg.url.replace("+psycopg", "")) as conn:
-        status, body = stack.post_comment(0)
-        tally.sent = 1
-        tally.accepted.append(body["id"])
-        conn.execute("SELECT id FROM item WHERE id = %s FOR UPDATE", (body["id"],))
-        wait(lambda: _waiting_on_lock(stack), 90, "the worker to block on the row lock")
-        victim.send_signal(signal.SIGKILL)
-        victim.wait(10)
-        conn.rollback()
+    victim = stack.add_worker("victim", {"DATABASE_URL": stack.pg.url + "?application_name=victim"})
+    for n in range(burst):  # a backlog, so every worker is busy in a batch
+        status, body = stack.post_comment(n)
+        tally.sent += 1
+        if status == 202:
+            tally.accepted.append(body["id"])
+    wait(lambda: _in_a_batch(stack, "victim"), 60, "the victim to claim a batch", 0.005)
+    locked = _locked_received(stack)
+    victim.send_signal(signal.SIGKILL)
+    killed_at = time.monotonic()
+    victim.wait(10)
     stack.workers.remove(victim)
-    stack.add_worker("w-after-kill")
+    done_at = processed_at(stack, locked)
+    if done_at is not None:
+        tally.recovered = done_at - killed_at
     submit_for(stack, tally, 3)
     return settle(stack, tally)
 
 
-def _waiting_on_lock(stack: Stack) -> bool:
+def _in_a_batch(stack: Stack, application: str) -> bool:
+    """Does that process's connection hold a transaction with claimed rows?"""
     with psycopg.connect(stack.pg.url.replace("+psycopg", "")) as conn:
-        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'").fetchone()
-    return row[0] > 0
+        row = conn.execute("SELECT state FROM pg_stat_activity WHERE application_name = %s "
+                           "AND xact_start IS NOT NULL", (application,)).fetchone()
+    return row is not None and len(_locked_received(stack)) > 0
+
+
+def _locked_received(stack: Stack) -> list[int]:
+    """Received items whose rows some transaction holds (what SKIP LOCKED skips)."""
+    with psycopg.connect(stack.pg.url.replace("+psycopg", "")) as conn:
+        waiting = {r[0] for r in conn.execute("SELECT id FROM item WHERE status = 'received'")}
+        free = {r[0] for r in conn.execute(
+            "SELECT id FROM item WHERE status = 'received' FOR UPDATE SKIP LOCKED")}
+        conn.rollback()
+    return sorted(waiting - free)
 
 
 def postgres_restart(stack: Stack, seconds: float = 16, down_from: float = 3, down_for: float = 6) -> Tally:

@@ -1,6 +1,7 @@
-"""No reader's words are lost: Redis stopped, a worker SIGKILLed mid-task, PostgreSQL
-restarted, each against a private stack of real processes (bench/faults.py prints the
-longer table)."""
+"""No reader's words are lost: Redis stopped, a worker SIGKILLed in the middle of a
+batch, PostgreSQL restarted, each against a private stack of real processes. How long
+each took to recover is printed, not asserted (bench/faults.py prints the longer table,
+against the targets)."""
 import pytest
 
 from tests.integration import faultlab
@@ -19,11 +20,13 @@ def test_redis_outage_loses_nothing(stack):
     print("\n" + faultlab.HEADER + "\n" + tally.row())
     assert len(tally.accepted) > 20 and tally.refused == {}  # accepted while Redis was down
     assert tally.stored == len(tally.accepted) and tally.lost == 0
+    assert tally.recovered is not None  # the posts of the outage were processed after it
 
 
-def test_worker_killed_mid_task_item_is_processed_by_another(stack):
-    tally = faultlab.worker_killed(stack)
+def test_a_worker_killed_mid_batch_leaves_its_items_to_the_others(stack):
+    tally = faultlab.worker_killed(stack, burst=150)
     print("\n" + faultlab.HEADER + "\n" + tally.row())
+    assert tally.recovered is not None  # the victim's batch was processed by the others
     assert tally.lost == 0 and tally.processed == len(tally.accepted)
 
 

@@ -13,7 +13,7 @@ RATE, SECONDS = 40, 10
 def stack():
     faultlab.need_binaries("the load test")
     stack = faultlab.new_stack(worker_count=1)  # intake rate limits off (faultlab.Stack.env)
-    # No sweeper: it would hand over an item whose enqueue was lost, hiding the loss.
+    # No beat: its periodic wake-up would process an item whose wake-up was lost, hiding it.
     for beat in [p for p in stack.others if "beat" in p.args]:
         beat.terminate()
         beat.wait(10)

@@ -5,11 +5,10 @@ import secrets
 import pytest
 from sqlalchemy import select
 
-from moderation import config, create_app
 from moderation.extensions import db
 from moderation.spam import learning
 from moderation.store import SpamModel
-from tests.integration.conftest import SECRET, pg_connect
+from tests.integration.conftest import SECRET, pg_connect, production_app
 
 
 @pytest.fixture
@@ -23,9 +22,9 @@ def fresh_url(pg_url):
 
 
 def test_init_db_stores_one_active_default_model_and_is_idempotent(fresh_url, pg_app):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_url, "EMBEDDED": False,
-                      "CELERY": config.celery_settings("", "spam-init-db"),
-                      "SECRET_KEY": SECRET, "TESTING": True})
+    app = production_app({"DATABASE_URL": fresh_url, "SECRET_KEY": SECRET,
+                          "CELERY_BROKER_URL": "redis://127.0.0.1:6379/11",
+                          "MODERATION_TASK_QUEUE": "spam-init-db"})
     try:
         runner = app.test_cli_runner()
         first = runner.invoke(args=["init-db"])

@@ -1,7 +1,7 @@
-"""A worker takes items from the inbox in batches and processes each batch in one
-transaction (processing.process_many, workers.tasks._process_all), on PostgreSQL: every
-item is routed as if it had been processed alone and in order, and an item that fails
-holds back only itself."""
+"""A worker claims received items in batches and processes each batch in one
+transaction (processing.process_many, workers.tasks.process_received), on PostgreSQL:
+every item is routed as if it had been processed alone and in order, and an item that
+fails holds back only itself, and is held for a moderator rather than tried forever."""
 import random
 
 from sqlalchemy import select, update
@@ -10,7 +10,6 @@ from moderation import intake, processing
 from moderation.extensions import db
 from moderation.store import Decision, Item
 from workers import tasks
-from workers.inbox import inbox_of
 
 
 class Calm:
@@ -72,12 +71,18 @@ def test_an_item_that_fails_holds_back_only_itself(pg_app):
     ids = posts(pg_app, "poison")
     bad = ids[2]
     with pg_app.app_context():  # a kind no allow-list knows: sanitising raises for it
-        db.session.execute(update(Item).where(Item.id == bad).values(kind="no-such-kind"))
+        db.session.execute(update(Item).where(Item.id == bad).values(
+            kind="no-such-kind", body_raw="<b>odd</b> & kept"))
         db.session.commit()
-        tasks._process_all(inbox_of(pg_app), ids)
+        tasks._process_batch(ids)
         statuses = dict(db.session.execute(select(Item.id, Item.status).where(Item.id.in_(ids))).all())
-        decisions = db.session.scalars(select(Decision.item_id).where(Decision.item_id.in_(ids))).all()
+        decisions = db.session.execute(select(Decision.item_id, Decision.note)
+                                       .where(Decision.item_id.in_(ids))).all()
+        shown = db.session.get(Item, bad).body_html
         db.session.remove()
-    assert statuses[bad] == "received"  # left for the sweeper, nothing half stored
-    assert all(status != "received" for item_id, status in statuses.items() if item_id != bad)
-    assert sorted(decisions) == sorted(i for i in ids if i != bad)
+    assert all(status not in ("received",) for status in statuses.values())
+    assert statuses[bad] == "pending"  # held for a moderator, not tried on every wake-up
+    assert sorted(item_id for item_id, _ in decisions) == sorted(ids)
+    [note] = [note for item_id, note in decisions if item_id == bad]
+    assert note.startswith("held for a moderator: processing failed (KeyError")
+    assert shown == "<p>&lt;b&gt;odd&lt;/b&gt; &amp; kept</p>"  # escaped, never run

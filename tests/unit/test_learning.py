@@ -1,5 +1,6 @@
-"""The learning loop on SQLite: a moderator's decision becomes a training example, a
-batch makes a new active version, workers pick it up, an admin can roll it back."""
+"""The learning loop on SQLite: a moderator's decision becomes a training example (the
+outbox's dispatch, run in-process after each commit), a batch makes a new active
+version, workers pick it up, an admin can roll it back."""
 from sqlalchemy import select
 
 from moderation import intake, processing, review
@@ -51,6 +52,7 @@ def test_spam_verdicts_become_examples_other_rejections_do_not(session):
     review.decide(session, items[1].id, "approve", mod)
     review.decide(session, items[2].id, "reject", mod, reason="spam")
     review.decide(session, items[3].id, "reject", mod, reason="off_topic")
+    session.commit()
     examples = session.scalars(select(TrainingExample).order_by(TrainingExample.id)).all()
     assert [(e.item_id, e.is_spam, e.actor) for e in examples] == [
         (items[0].id, True, "mod"), (items[1].id, False, "mod"), (items[2].id, True, "mod")]
@@ -70,6 +72,7 @@ def test_decisions_train_a_new_active_version_that_scores_the_new_spam_higher(se
         if ham.status == "spam":
             review.decide(session, ham.id, "not_spam", mod)
         review.decide(session, ham.id, "approve", mod)
+        session.commit()
     assert learning.waiting_examples(session) >= 60
 
     version = learning.train(session)
@@ -90,6 +93,7 @@ def test_without_a_stored_version_the_shipped_model_scores_and_the_first_batch_s
     assert learning.active_classifier(session) is default_classifier()
     item = received(session, "A calm remark about the tram line.")
     review.decide(session, item.id, "approve", moderator(session))
+    session.commit()
     version = learning.train(session)
     rows = learning.versions(session)
     assert [r.id for r in rows] == [version.id, version.parent_id]

@@ -1,17 +1,18 @@
-"""The public API's fast paths on PostgreSQL: a comment stored in one statement is the
-same row the careful ORM path stores, and a cached comment page never outlives a change
-made in another process (thread_news over Redis), nor one made while Redis was away."""
+"""The public API on PostgreSQL: replies and closed threads, retried posts with an
+Idempotency-Key (at once, from two connections), a post after the database cut its
+pooled connections, and a cached comment page that never outlives a change made in
+another process (announced over Redis), nor one made while Redis was away."""
 import itertools
 import random
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from moderation import config, create_app, processing
+from moderation import processing
 from moderation.extensions import db
 from moderation.store import Item, Thread
 from tests.conftest import COMMENT, decide, statements_run
-from tests.integration.conftest import SECRET, wait_for
+from tests.integration.conftest import SECRET, production_app, wait_for
 
 CHANGING = {"id", "created_at", "thread_id", "parent_id"}
 _posted = itertools.count()
@@ -32,9 +33,13 @@ WORDS = ("tram bridge council budget river school library market station harbour
          "flood road repair tunnel ferry island village county election report").split()
 
 
-def engines(app):
+def engine(app):
     with app.app_context():
-        return db.engine, app.extensions["autocommit"]
+        return db.engine
+
+
+def database_name(app) -> str:
+    return app.config["SQLALCHEMY_DATABASE_URI"].rsplit("/", 1)[1]
 
 
 def row(app, item_id: int) -> dict:
@@ -55,30 +60,15 @@ def approve(app, item_id: int) -> None:
     decide(app, item_id)
 
 
-def test_a_comment_stored_in_one_statement_is_the_row_the_orm_stores(pg_app):
-    client = pg_app.test_client()
-    path = "/api/v1/sites/default/threads/hot-row/comments"
-    data = comment()
-    first = client.post(path, json=data).get_json()["id"]  # new thread: the ORM path
-    with statements_run(*engines(pg_app)) as statements:
-        second = client.post(path, json=data).get_json()["id"]
-    assert len(statements) == 1  # the INSERT ... SELECT, nothing else
-    orm, fast = row(pg_app, first), row(pg_app, second)
-    assert {k: v for k, v in fast.items() if k not in CHANGING} == \
-           {k: v for k, v in orm.items() if k not in CHANGING}
-    assert fast["thread_id"] == orm["thread_id"] and fast["status"] == "received"
-
-
-def test_replies_take_the_fast_path_only_under_a_published_parent(pg_app):
+def test_a_reply_is_taken_only_under_a_published_parent(pg_app):
     client = pg_app.test_client()
     path = "/api/v1/sites/default/threads/hot-reply/comments"
     parent = client.post(path, json=comment()).get_json()["id"]
     refused = client.post(path, json=comment(parent_id=parent))
     assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "parent_id"
     approve(pg_app, parent)
-    with statements_run(*engines(pg_app)) as statements:
-        reply = client.post(path, json=comment(parent_id=parent))
-    assert reply.status_code == 202 and len(statements) == 1
+    reply = client.post(path, json=comment(parent_id=parent))
+    assert reply.status_code == 202
     assert row(pg_app, reply.get_json()["id"])["parent_id"] == parent
 
 
@@ -98,10 +88,8 @@ def other_process(pg_url, broker_url, pg_app):
     queue = pg_app.config["CELERY"]["task_default_queue"]  # the worker's
 
     def make(broker=broker_url, queue=queue):
-        return create_app({"SQLALCHEMY_DATABASE_URI": pg_url,
-                           "CELERY": config.celery_settings(broker, queue), "EMBEDDED": False,
-                           "SECRET_KEY": SECRET, "TESTING": True,
-                           "MODERATION_RATE_PER_IP": "off", "MODERATION_RATE_PER_EMAIL": "off"})
+        return production_app({"DATABASE_URL": pg_url, "CELERY_BROKER_URL": broker,
+                               "SECRET_KEY": SECRET, "MODERATION_TASK_QUEUE": queue})
     made = []
     yield lambda **kw: made.append(make(**kw)) or made[-1]
     pg_app.extensions["celery"].set_default()  # create_app made the last one Celery's default
@@ -122,9 +110,9 @@ def test_a_cached_page_is_dropped_when_another_process_approves(pg_app, other_pr
     first, second = (client.post(path, json=comment()).get_json()["id"] for _ in range(2))
     approve(moderator_side, first)
     assert comment_ids(client, "hot-news") == [first]
-    wait_for(reader.extensions["thread_news"].trusted, timeout=10)
+    wait_for(reader.extensions["announcements"].trusted, timeout=10)
     comment_ids(client, "hot-news")
-    with statements_run(*engines(reader)) as statements:
+    with statements_run(engine(reader)) as statements:
         assert comment_ids(client, "hot-news") == [first]
     assert len(statements) == 0  # served from memory
 
@@ -140,7 +128,7 @@ def test_without_redis_a_cached_page_is_checked_against_the_database(pg_app, oth
     first, second = (client.post(path, json=comment()).get_json()["id"] for _ in range(2))
     approve(moderator_side, first)
     assert comment_ids(client, "hot-deaf") == [first]
-    assert not reader.extensions["thread_news"].trusted()
+    assert not reader.extensions["announcements"].trusted()
     approve(moderator_side, second)
     assert comment_ids(client, "hot-deaf") == [first, second]  # at once, no wait
 
@@ -169,48 +157,81 @@ def test_postgresql_writes_the_page_with_replies_nested(pg_app):
     assert [c["id"] for c in client.get(f"{path}?after={top}").get_json()["comments"]] == [second]
 
 
-def test_the_sweeper_adds_no_duplicates_to_a_waiting_inbox(pg_app, other_process):
-    from datetime import timedelta
-
-    from moderation.store import utcnow
-    from workers.inbox import inbox_of
-    from workers.tasks import requeue_stuck
-    app = other_process(queue=f"{pg_app.config['CELERY']['task_default_queue']}-sweep")
-    client = app.test_client()  # its own inbox, which no worker drains
-    path = "/api/v1/sites/default/threads/hot-sweep/comments"
-    with app.app_context():
-        inbox = inbox_of(app)
-        stuck = client.post(path, json=comment()).get_json()["id"]
-        inbox.take(10_000)  # as if a worker took it and died: only the database knows
-        db.session.get(Item, stuck).created_at = utcnow() - timedelta(hours=1)
-        db.session.commit()
-        inbox.redis.rpush(inbox.list, 0)  # a backlog: someone else's item still in line
-        inbox.redis.delete(inbox.bell)
-        assert requeue_stuck() == 0
-        assert inbox.take(10_000) == [0]  # nothing added, and the backlog was rung for
-        assert requeue_stuck() >= 1  # an empty inbox: the stuck item goes back in line
-        assert stuck in inbox.take(10_000)
-        inbox.redis.delete(inbox.bell, app.config["CELERY"]["task_default_queue"])
-
-
 def test_a_post_survives_the_database_cutting_its_pooled_connections(pg_app, other_process):
+    """As after a database restart: the pool notices (pre-ping) and the post is stored
+    once; no INSERT is ever sent twice."""
     from tests.integration.conftest import pg_connect
     app = other_process()
     client = app.test_client()
     path = "/api/v1/sites/default/threads/hot-cut/comments"
-    for _ in range(2):  # the thread, then a post on the fast path: a pooled connection
-        assert client.post(path, json=comment()).status_code == 202
-    engine = app.extensions["autocommit"]
-    pooled = [engine.raw_connection() for _ in range(engine.pool.checkedin())]
-    pids = [p.driver_connection.info.backend_pid for p in pooled]
-    for p in pooled:
-        p.close()
+    assert client.post(path, json=comment()).status_code == 202
+    with app.app_context():
+        pooled = [db.engine.raw_connection() for _ in range(db.engine.pool.checkedin())]
+        pids = [p.driver_connection.info.backend_pid for p in pooled]
+        for p in pooled:
+            p.close()
     admin, _ = pg_connect()
-    with admin:  # as a database restart does to them
+    with admin:
         for pid in pids:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-    view, calls = app.view_functions["api.post_comment"], []
-    app.view_functions["api.post_comment"] = lambda **kw: calls.append(kw) or view(**kw)
-    answer = client.post(path, json=comment())
-    assert answer.status_code == 202 and calls == []  # the fast path's own second try
-    assert row(app, answer.get_json()["id"])["status"] == "received"
+    data = comment()
+    answer = client.post(path, json=data)
+    assert answer.status_code == 202
+    assert row(app, answer.get_json()["id"])["body_raw"] == data["body"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(Item.body_raw == data["body"])) == 1
+
+
+def test_a_retried_post_returns_the_first_answer_and_stores_nothing(pg_app):
+    client = pg_app.test_client()
+    path = "/api/v1/sites/default/threads/hot-retry/comments"
+    data, key = comment(), {"Idempotency-Key": "retry-4b1d6c2e"}
+    first = client.post(path, json=data, headers=key)
+    again = client.post(path, json=data, headers=key)
+    assert first.status_code == again.status_code == 202
+    assert again.get_json() == first.get_json()
+    other = client.post(path, json=comment(), headers=key)
+    assert other.status_code == 422 and other.get_json()["error"]["field"] == "Idempotency-Key"
+    with pg_app.app_context():
+        assert db.session.scalar(select(func.count()).where(Item.body_raw == data["body"])) == 1
+
+
+def test_the_same_key_from_two_connections_at_once_stores_one_comment(pg_app, other_process):
+    """Two web processes take the same retried post at the same moment: the key's unique
+    row lets one commit, and the other answers with that one's answer."""
+    from concurrent.futures import ThreadPoolExecutor
+    apps = [other_process(), other_process()]
+    path = "/api/v1/sites/default/threads/hot-race/comments"
+    apps[0].test_client().post(path, json=comment())  # the thread exists
+    for n in range(5):
+        data, key = comment(), {"Idempotency-Key": f"race-{n}-{random.random()}"}
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda app: app.test_client().post(path, json=data, headers=key),
+                                    apps))
+        assert [a.status_code for a in answers] == [202, 202]
+        assert answers[0].get_json() == answers[1].get_json()
+        with pg_app.app_context():
+            assert db.session.scalar(select(func.count()).where(Item.body_raw == data["body"])) == 1
+
+
+def test_workers_skip_rows_another_worker_holds(pg_app, other_process):
+    """The queue is the item table: a batch claim skips a locked row instead of waiting
+    for it, and the row is claimed once its lock goes (as when a worker is killed)."""
+    from tests.integration.conftest import QUEUE, pg_connect
+    from workers.tasks import process_received
+    app = other_process(queue=f"{QUEUE}-claim")  # its wake-ups reach no running worker
+    client = app.test_client()
+    path = "/api/v1/sites/default/threads/hot-claim/comments"
+    held, free = (client.post(path, json=comment()).get_json()["id"] for _ in range(2))
+    other, _ = pg_connect(database_name(app))
+    with other.transaction():
+        other.execute("SELECT id FROM item WHERE id = %s FOR UPDATE", (held,))
+        with app.app_context():
+            claimed = processing.claim(db.session, 1000)
+            assert free in claimed and held not in claimed
+            db.session.rollback()
+            assert process_received.run() >= 1  # what a wake-up runs; it does not wait
+        assert row(app, held)["status"] == "received" and row(app, free)["status"] != "received"
+    with app.app_context():
+        assert process_received.run() >= 1
+    assert row(app, held)["status"] != "received"

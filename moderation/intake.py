@@ -3,7 +3,7 @@ and an IntakeError names the first bad one; nothing is added to the session unti
 fields are good, so a rejected request stores nothing."""
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -125,11 +125,27 @@ def check_comment(thread_key: str, data: Mapping[str, object]) -> CheckedComment
     return CheckedComment(thread_key, thread_url, thread_title, _parent_id(data), body, **author)
 
 
+def check_thread_url(url: str, origins: Collection[str]) -> None:
+    """Raise IntakeError unless the URL is a page on one of `origins` (a thread's URL is
+    shown beside its comments and sent to the CMS: it must be the site's own page)."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    if origin not in {o.rstrip("/") for o in origins}:
+        raise IntakeError("thread_url", f"thread_url must be a page of this site; {origin} is "
+                                        "not one of its allowed origins (see /admin/sites)")
+
+
 def receive_comment(session: Session, site_key: str | Site, thread_key: str,
-                    data: Mapping[str, object] | CheckedComment, context: Context) -> Item:
-    """Add a received comment (and its thread on first comment); raises IntakeError."""
+                    data: Mapping[str, object] | CheckedComment, context: Context,
+                    origins: Collection[str] = ()) -> Item:
+    """Add a received comment (and its thread on first comment); raises IntakeError. The
+    thread URL and title it proposes are kept with the item, and given to the thread
+    only when a comment of it is approved (threads.adopt); the URL must be on the site's
+    allowed origins or `origins` (the install's defaults and our own)."""
     site = find_site(session, site_key)
     comment = data if isinstance(data, CheckedComment) else check_comment(thread_key, data)
+    if comment.thread_url:
+        check_thread_url(comment.thread_url, [*site.allowed_origins, *origins])
     parent_id = comment.parent_id
     thread = session.scalar(select(Thread).where(Thread.site_id == site.id,
                                                  Thread.key == comment.thread_key))
@@ -141,10 +157,11 @@ def receive_comment(session: Session, site_key: str | Site, thread_key: str,
                 or parent.status != "approved":
             raise IntakeError("parent_id", "parent_id is not a published comment of this thread")
     if thread is None:
-        thread = _create_thread(session, site, comment.thread_key, comment.thread_url,
-                                comment.thread_title)
+        thread = create_thread(session, site.id, comment.thread_key)
+    proposed = {name: value for name, value in (("thread_url", comment.thread_url),
+                                                ("thread_title", comment.thread_title)) if value}
     item = Item(site_id=site.id, kind="comment", thread=thread, parent_id=parent_id,
-                body_raw=comment.body, body_hash=body_hash(comment.body),
+                fields=proposed, body_raw=comment.body, body_hash=body_hash(comment.body),
                 author_name=comment.author_name, author_email=comment.author_email,
                 **_context(context))
     session.add(item)
@@ -178,11 +195,25 @@ def field_max(type_: str) -> int:
     return {"line": SHORT_MAX, "text": SHORT_MAX * 10}.get(type_, URL_MAX)
 
 
+@lru_cache(maxsize=8192)
+def client_ip(raw: str) -> str:
+    """The client's address as we key and store it: an IPv4 client seen through an IPv6
+    socket (`::ffff:192.0.2.7`) is that IPv4 address, so it gets the rate-limit bucket,
+    network and history of any other IPv4 client, not one shared by all of them."""
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return raw
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return raw
+
+
 @lru_cache(maxsize=8192)  # a reader posts from the same address again and again
 def ip_prefix(ip: str) -> str:
     """The /24 of an IPv4 address or the /48 of an IPv6 one; "" when it is not an IP."""
     try:
-        address = ipaddress.ip_address(ip)
+        address = ipaddress.ip_address(client_ip(ip))
     except ValueError:
         return ""
     bits = 24 if address.version == 4 else 48
@@ -190,7 +221,7 @@ def ip_prefix(ip: str) -> str:
 
 
 def _context(context: Context) -> dict:
-    return {"ip": _storable(context.ip)[:45], "ip_prefix": ip_prefix(context.ip),
+    return {"ip": _storable(client_ip(context.ip))[:45], "ip_prefix": ip_prefix(context.ip),
             "user_agent": _storable(context.user_agent)[:500],
             "referrer": _storable(context.referrer)[:2000],
             "form_served_at": context.form_served_at,
@@ -219,6 +250,13 @@ def check_fields(data: Mapping[str, object], allowed: tuple[str, ...]) -> None:
                 raise IntakeError(name, f"{name} must be a string")
             if CONTROL.search(value) or SURROGATE.search(value):
                 raise IntakeError(name, f"{name} contains control characters")
+
+
+def check_field(field: str, value: object, max_length: int, *, kind: str = "text",
+                required: bool = False) -> str:
+    """One value checked as a reader's field of that kind ("line", "url", "email"...) is:
+    stripped text, or IntakeError naming the field."""
+    return _text({field: value}, field, max_length, required=required, kind=kind)
 
 
 def _text(data: Mapping[str, object], field: str, max_length: int, *, required: bool = False,
@@ -308,13 +346,14 @@ def _parent_id(data: Mapping[str, object]) -> int | None:
     return parent_id
 
 
-def _create_thread(session: Session, site: Site, key: str, url: str, title: str) -> Thread:
-    """Create the thread, or take the one a concurrent first comment just created."""
+def create_thread(session: Session, site_id: int, key: str) -> Thread:
+    """Create the thread (no URL or title yet), or take the one a concurrent first
+    comment just created."""
     try:
         with session.begin_nested():
-            thread = Thread(site_id=site.id, key=key, url=url, title=title)
+            thread = Thread(site_id=site_id, key=key, url="", title="")
             session.add(thread)
         return thread
     except IntegrityError:
-        return session.scalars(select(Thread).where(Thread.site_id == site.id,
+        return session.scalars(select(Thread).where(Thread.site_id == site_id,
                                                     Thread.key == key)).one()

@@ -4,6 +4,7 @@ same transaction, and knows nothing of who acts on the event (store/outbox.py)."
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from moderation import threads
 from moderation.store import Decision, Item, Moderator, Thread, outbox, utcnow
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -52,6 +53,8 @@ def move(session: Session, item: Item, to: str, *, moderator: Moderator | None =
         delta = 1 if to == "approved" else -1
         session.execute(update(Thread).where(Thread.id == item.thread_id).values(
             revision=Thread.revision + 1, approved_count=Thread.approved_count + delta))
+        if to == "approved":
+            threads.adopt(item.thread, item)
     if item.id is None:  # a new item: the event names it
         session.flush([item])
     outbox.record(session, "item.status_changed", site_id=item.site_id, item_id=item.id,

@@ -1,5 +1,8 @@
 """Sites: every install has `default`; admins add more."""
+import hashlib
+import hmac
 import re
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +31,12 @@ class SiteInfo:
     name: str
     allowed_origins: tuple[str, ...]
     policy: dict[str, Any]
+    api_key_hash: str | None = None
+
+    def accepts_key(self, key: str) -> bool:
+        """Is `key` the site's API key? (Compared in constant time.)"""
+        return self.api_key_hash is not None and hmac.compare_digest(
+            hashlib.sha256(key.encode()).hexdigest(), self.api_key_hash)
 
 
 class SiteCache:
@@ -46,7 +55,7 @@ class SiteCache:
         site = session.scalar(select(Site).where(Site.key == key))
         info = None if site is None else SiteInfo(site.id, site.key, site.name,
                                                   tuple(site.allowed_origins or ()),
-                                                  dict(site.policy or {}))
+                                                  dict(site.policy or {}), site.api_key_hash)
         if self.seconds > 0 and (info is not None or len(self.sites) < 10_000):
             self.sites[key] = (now + self.seconds, info)
         return info
@@ -105,6 +114,14 @@ def create_site(session: Session, key: str, name: str) -> Site:
     site = Site(key=key, name=_name(name), allowed_origins=[], policy={})
     session.add(site)
     return site
+
+
+def new_api_key(site: Site) -> str:
+    """A new API key for the main site's machine calls, replacing any earlier one (not
+    committed): returned once, only its SHA-256 is kept."""
+    key = "mk_" + secrets.token_urlsafe(32)
+    site.api_key_hash = hashlib.sha256(key.encode()).hexdigest()
+    return key
 
 
 def update_site(site: Site, name: str, origins_text: str) -> None:

@@ -72,6 +72,12 @@ def band_keys(values: np.ndarray) -> list[int]:
 
 _item, _fingerprint = Item.__table__, Fingerprint.__table__
 _band = FingerprintBand.__table__
+# Every look-up is bounded, whatever the size of a flood or of the database: the newest
+# EXACT_MAX items with the same text in the window (index ix_item_body_hash_created), and
+# for each band the newest PER_BAND items sharing it (ix_spam_fingerprint_band_key), of
+# which the newest NEAR_MAX in the window are compared. A flood of one text thus costs
+# each of its items the same as the tenth copy did.
+EXACT_MAX, PER_BAND, NEAR_MAX = 50, 20, 200
 # One parameter per band rather than an expanding list: the SQL text never changes.
 _BAND_KEYS = [bindparam(f"band{band}") for band in range(BANDS)]
 # Built once (compiled once per process): the recent items with the same folded text,
@@ -79,16 +85,18 @@ _BAND_KEYS = [bindparam(f"band{band}") for band in range(BANDS)]
 _EXACT = (select(_item.c.id, _item.c.author_email, cast(null(), LargeBinary).label("signature"))
           .where(_item.c.body_hash == bindparam("hash"), _item.c.id != bindparam("item_id"),
                  _item.c.created_at >= bindparam("since"))
-          .order_by(_item.c.id.desc()).limit(50))
+          .order_by(_item.c.created_at.desc(), _item.c.id.desc()).limit(EXACT_MAX))
+_per_band = [select(_band.c.item_id).where(_band.c.key == key).order_by(_band.c.item_id.desc())
+             .limit(PER_BAND).subquery() for key in _BAND_KEYS]  # (SQLite: LIMIT in a subquery)
+_candidates = union_all(*(select(band.c.item_id) for band in _per_band)).subquery()
 # The author through a subquery per candidate, not a join: a join lets the planner
 # start from the item table, and the band index must drive this query.
 _author = select(_item.c.author_email).where(_item.c.id == _fingerprint.c.item_id)
 _NEAR = (select(_fingerprint.c.item_id, _author.scalar_subquery(), _fingerprint.c.signature)
-         .where(_fingerprint.c.item_id.in_(
-                select(_band.c.item_id).where(_band.c.key.in_(_BAND_KEYS))),
+         .where(_fingerprint.c.item_id.in_(select(_candidates.c.item_id)),
                 _fingerprint.c.item_id != bindparam("item_id"),
                 _fingerprint.c.created_at >= bindparam("since"))
-         .order_by(_fingerprint.c.item_id.desc()).limit(200))
+         .order_by(_fingerprint.c.item_id.desc()).limit(NEAR_MAX))
 EXACT_QUERY = select(_EXACT.subquery())
 BOTH_QUERY = union_all(select(_EXACT.subquery()), select(_NEAR.subquery()))
 

@@ -3,7 +3,7 @@ in the last minutes, counted from the stored items (footprint.py, one query that
 history shares)."""
 from sqlalchemy.orm import Session
 
-from moderation.spam.footprint import WINDOW, footprint
+from moderation.spam.footprint import RECENT_CAP, WINDOW, at_least, footprint
 from moderation.spam.signals import Sample, Signal
 
 # (at least this many earlier items, weight). A prefix is shared by offices and mobile
@@ -27,8 +27,10 @@ def check(sample: Sample, session: Session, stored=footprint) -> list[Signal]:
     signals = []
     if sample.ip_prefix:
         signals.append(Signal("flood_network", weight_for(by_network, BY_PREFIX),
-                              f"{by_network} other item(s) from {sample.ip_prefix} in {minutes} min"))
+                              f"{at_least(by_network, RECENT_CAP)} other item(s) from "
+                              f"{sample.ip_prefix} in {minutes} min"))
     if sample.author_email:
         signals.append(Signal("flood_email", weight_for(by_email, BY_EMAIL),
-                              f"{by_email} other item(s) from this email in {minutes} min"))
+                              f"{at_least(by_email, RECENT_CAP)} other item(s) from this email "
+                              f"in {minutes} min"))
     return signals

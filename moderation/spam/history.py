@@ -3,7 +3,7 @@ Approved items are shown (weight 0: the score only adds evidence of spam; routin
 approved history for auto-approval); spam and rejected ones raise the score."""
 from sqlalchemy.orm import Session
 
-from moderation.spam.footprint import STATUSES, footprint
+from moderation.spam.footprint import HISTORY_CAP, STATUSES, at_least, footprint
 from moderation.spam.signals import Sample, Signal
 
 # Weight per earlier spam item and per rejected item, and the cap. A network prefix is
@@ -25,6 +25,7 @@ def check(sample: Sample, session: Session, stored=footprint) -> list[Signal]:
         if not value or not n:
             continue
         weight = min(per_spam * n.get("spam", 0) + per_rejected * n.get("rejected", 0), cap)
-        detail = ", ".join(f"{n.get(s, 0)} {s}" for s in STATUSES) + f" earlier from {label}"
+        detail = ", ".join(f"{at_least(n.get(s, 0), HISTORY_CAP)} {s}" for s in STATUSES) \
+            + f" earlier from {label}"
         signals.append(Signal(name, round(weight, 2), detail))
     return signals

@@ -25,6 +25,8 @@ class Site(db.Model):
     # Origins allowed to embed and post, e.g. ["https://news.example"].
     allowed_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
     policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # SHA-256 of the main site's API key (sites.new_api_key), for its machine calls.
+    api_key_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -34,6 +36,7 @@ class Thread(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
     key: Mapped[str] = mapped_column(String(200))
+    # Confirmed only: from the first approved comment, or from the main site (threads.py).
     url: Mapped[str] = mapped_column(String(2000), default="")
     title: Mapped[str] = mapped_column(String(300), default="")
     is_open: Mapped[bool] = mapped_column(default=True)
@@ -52,7 +55,14 @@ class Item(db.Model):
         Index("ix_item_thread_status", "thread_id", "status", "created_at"),
         Index("ix_item_status_created", "status", "created_at"),
         Index("ix_item_site_kind_status", "site_id", "kind", "status", "decided_at"),
-        Index("ix_item_author_email", "author_email"),
+        # What the spam detectors look up, each a bounded range of one index
+        # (spam/footprint.py, spam/duplicates.py): by author and by network, recent ones
+        # and earlier decided ones; the same text in the last days.
+        Index("ix_item_author_email_created", "author_email", "created_at"),
+        Index("ix_item_author_email_status", "author_email", "status"),
+        Index("ix_item_ip_prefix_created", "ip_prefix", "created_at"),
+        Index("ix_item_ip_prefix_status", "ip_prefix", "status"),
+        Index("ix_item_body_hash_created", "body_hash", "created_at"),
         # Items still holding a full IP address, by age: what the privacy purge reads.
         Index("ix_item_full_ip_created", "created_at", postgresql_where=text("ip <> ip_prefix"),
               sqlite_where=text("ip <> ip_prefix")),
@@ -68,7 +78,7 @@ class Item(db.Model):
     body_raw: Mapped[str] = mapped_column(Text)  # exactly as submitted, never overwritten
     body_html: Mapped[str | None] = mapped_column(Text)  # sanitised by the worker
     # Hash of the case- and space-folded body, for the exact-duplicate detector.
-    body_hash: Mapped[str] = mapped_column(String(40), index=True, default="")
+    body_hash: Mapped[str] = mapped_column(String(40), default="")
     # Kind-specific fields (source_url, merchant, price, ...), validated at intake.
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     author_name: Mapped[str] = mapped_column(String(100))
@@ -76,7 +86,7 @@ class Item(db.Model):
     ip: Mapped[str] = mapped_column(String(45), default="")
     # The /24 (IPv4) or /48 (IPv6) network: kept after the full IP is truncated, and
     # what flood and author-history checks group by.
-    ip_prefix: Mapped[str] = mapped_column(String(45), default="", index=True)
+    ip_prefix: Mapped[str] = mapped_column(String(45), default="")
     user_agent: Mapped[str] = mapped_column(String(500), default="")
     referrer: Mapped[str] = mapped_column(String(2000), default="")
     form_served_at: Mapped[datetime | None]

@@ -2,13 +2,13 @@
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import Forbidden, Unauthorized
 
-from moderation import idempotency, intake, tokens
+from moderation import idempotency, intake, threads, tokens
 from moderation.extensions import db
 from moderation.mainsite import embed, submissions
 from moderation.sites import SiteInfo
-from moderation.store import Item
+from moderation.store import Item, Site
 from moderation.web import cors, openapi, parsing, rate_limits
 from moderation.web.context import item_for_token, reader_context, status_url
 from workers import wake
@@ -124,7 +124,8 @@ def post_comment(site_key: str, thread_key: str):
         return jsonify(first.body), first.status_code
     comment = intake.check_comment(thread_key, data)
     context = reader_context(data.get("form_token"), data.get("website"))
-    item = intake.receive_comment(db.session, site, thread_key, comment, context)
+    item = intake.receive_comment(db.session, site, thread_key, comment, context,
+                                  _allowed_origins(site))
     db.session.flush()
     token = tokens.status_token(current_app.secret_key, item.id)
     answer = idempotency.Answer(202, {"id": item.id, "status": item.status,
@@ -141,6 +142,28 @@ def post_comment(site_key: str, thread_key: str):
         return jsonify(first.body), first.status_code  # a concurrent retry stored it first
     wake(current_app)
     return jsonify(answer.body), answer.status_code
+
+
+@bp.put("/sites/<site_key>/threads/<path:thread_key>")
+def register_thread(site_key: str, thread_key: str):
+    """The main site names an article: its URL and title, shown beside its comments."""
+    site = _main_site(site_key)
+    data = _read_body(("url", "title"))
+    thread = threads.register(db.session, db.session.get(Site, site.id), thread_key,
+                              data.get("url") or "", data.get("title") or "",
+                              _allowed_origins(site))
+    db.session.commit()
+    return jsonify(key=thread.key, url=thread.url, title=thread.title, open=thread.is_open)
+
+
+def _main_site(site_key: str) -> SiteInfo:
+    """The site of a machine call: 401 without its API key in `Authorization: Bearer`."""
+    site = _site(site_key)
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not site.accepts_key(key.strip()):
+        raise Unauthorized(f"send site {site.key!r}'s API key (see /admin/sites) as "
+                           "Authorization: Bearer <key>")
+    return site
 
 
 @bp.get("/sites/<site_key>/form-token")

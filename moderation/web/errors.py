@@ -47,6 +47,8 @@ def register(app: Flask) -> None:
         response = error_response(exc.code or 500, message, code=exc.name.lower().replace(" ", "_"))
         if exc.code == 429 and getattr(exc, "retry_after", None):
             response[0].headers["Retry-After"] = str(exc.retry_after)
+        if exc.code == 401 and wants_json():  # the main site's machine calls: an API key
+            response[0].headers["WWW-Authenticate"] = 'Bearer realm="moderation"'
         return response
 
     @app.errorhandler(DataError)

@@ -9,6 +9,7 @@ STATUSES = ["received", "pending", "approved", "rejected", "spam"]
 ERRORS = {400: "Malformed request: a URL, form or body that is not UTF-8 or holds a NUL, "
               "a body that is not a JSON object, a repeated JSON key, a bad query "
               "parameter (`field` names it when there is one)",
+          401: "Send the site's API key as Authorization: Bearer <key>",
           403: "Origin not allowed to post to this site",
           404: "Unknown site, or bad or expired status token",
           409: "The thread is closed to new comments",
@@ -45,6 +46,10 @@ def _schemas() -> dict:
                     "parent_id": {"type": ["integer", "null"]}}
     return {
         "Error": _obj(error=_obj(code=STR, field=NULLABLE_STR, message=STR)),
+        "ThreadInfo": _obj(["url"], url={"type": "string", "format": "uri", "maxLength": 2000,
+                                         "description": "A page on one of the site's allowed origins"},
+                           title={"type": "string", "maxLength": 200}),
+        "Thread": _obj(key=STR, url=STR, title=STR, open={"type": "boolean"}),
         "Comment": _obj(id=INT, parent_id={"type": ["integer", "null"]}, author_name=STR,
                         html={"type": "string", "description": "Sanitised HTML"},
                         created_at=TIME, replies={"type": "array", "items": _ref("Comment")}),
@@ -127,7 +132,11 @@ def document(server_url: str) -> dict:
                         {"type": "integer", "minimum": 0})], cached=True)
     comments["post"] = {
         "summary": "Post a comment (stored as received, answered 202, moderated later)",
-        "parameters": [SITE, THREAD],
+        "parameters": [SITE, THREAD, _param(
+            "Idempotency-Key", "header", "Sent again with the same post within 24 h, the "
+            "first answer comes back and nothing more is stored; with another post: 422",
+            {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+            False)],
         "requestBody": {"required": True, "content": {
             "application/json": {"schema": _ref("NewComment")},
             "application/x-www-form-urlencoded": {"schema": _ref("NewComment")}}},
@@ -143,6 +152,16 @@ def document(server_url: str) -> dict:
         "servers": [{"url": server_url}],
         "paths": {
             "/api/v1/sites/{site}/threads/{thread}/comments": comments,
+            "/api/v1/sites/{site}/threads/{thread}": {"put": {
+                "summary": "The main site names an article: the URL and title shown beside its "
+                           "comments (otherwise the first approved comment's)",
+                "security": [{"siteKey": []}],
+                "parameters": [SITE, THREAD],
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": _ref("ThreadInfo")}}},
+                "responses": {"200": _json("Thread", "The thread as stored"),
+                              **{str(c): _json("Error", ERRORS[c])
+                                 for c in (400, 401, 404, 413, 415, 422, 503)}}}},
             "/api/v1/sites/{site}/form-token": _get(
                 "A signed form-served time for the anti-spam check", "FormToken", [SITE], (404,)),
             "/api/v1/status/{token}": _get(
@@ -186,10 +205,14 @@ def document(server_url: str) -> dict:
             "/recent.js": _static("The recent-comments widget", "text/javascript"),
         },
         "webhooks": {event: {"post": {
-            "summary": f"{event}, signed: X-Moderation-Signature: sha256=<hex HMAC-SHA256 of "
-                       "the body> (two comma-separated values during a secret rotation)",
+            "summary": f"{event}, signed as Standard Webhooks: webhook-id (the same on every "
+                       "retry), webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256 of "
+                       "id.timestamp.body> under the endpoint's whsec_ secret (two, space "
+                       "separated, during a secret rotation)",
             "requestBody": {"content": {"application/json": {"schema": _ref("WebhookEvent")}}},
             "responses": {"2XX": {"description": "Received; anything else is retried with backoff"}}}}
             for event in WEBHOOK_EVENTS},
-        "components": {"schemas": _schemas()},
+        "components": {"schemas": _schemas(), "securitySchemes": {"siteKey": {
+            "type": "http", "scheme": "bearer",
+            "description": "The site's API key, made by an admin at /admin/sites"}}},
     }

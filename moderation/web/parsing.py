@@ -11,7 +11,7 @@ from flask import Flask, Request, g, request
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.formparser import FormDataParser
 
-from moderation.intake import IntakeError
+from moderation.intake import IntakeError, client_ip
 
 JSON_NUMBER_DIGITS = 20  # more than any id or amount we take; int() of 5,000 digits fails
 
@@ -19,6 +19,16 @@ JSON_NUMBER_DIGITS = 20  # more than any id or amount we take; int() of 5,000 di
 def register(app: Flask) -> None:
     app.request_class = StrictRequest
     app.before_request(check_url)
+    app.before_request(normalise_client_address)
+
+
+def normalise_client_address() -> None:
+    """The client's address as everything after this reads it (rate limits, the login
+    limit, a post's context): an IPv4-mapped IPv6 address is the IPv4 address."""
+    raw = request.remote_addr or ""
+    address = client_ip(raw)
+    if address != raw:
+        request.environ["REMOTE_ADDR"] = request.remote_addr = address
 
 
 def check_url() -> None:

@@ -6,6 +6,7 @@ Redis in production, so every web process counts the same posts). On Redis one L
 counts every limit of a post, one round trip. When the storage is down, posts go through
 uncounted: readers' comments matter more than the limit, and spam scoring still applies."""
 import hashlib
+import hmac
 import ipaddress
 import logging
 import time
@@ -78,20 +79,22 @@ def client_key(address: str) -> str:
     return str(parsed)
 
 
-def email_key(email: str) -> str:
-    """A digest of the folded address (case, spaces and +tag dropped), so one reader's
-    aliases share a budget and no email address is written to the storage."""
+def email_key(email: str, secret: str) -> str:
+    """A keyed digest of the folded address (case, spaces and +tag dropped), so one
+    reader's aliases share a budget and the storage holds no address, nor a digest that
+    could be matched against a list of addresses without the secret key."""
     local, _, domain = email.strip().lower().rpartition("@")
     folded = f"{local.split('+', 1)[0]}@{domain}" if local else domain
-    return hashlib.sha256(folded.encode()).hexdigest()[:32]
+    return hmac.new(secret.encode(), folded.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class IntakeLimits:
     """The intake limits of one app and the storage they count in."""
 
     def __init__(self, storage: Storage, per_ip: tuple[RateLimitItem, ...],
-                 per_email: tuple[RateLimitItem, ...], prefix: str = "intake"):
-        self.storage, self.prefix = storage, prefix
+                 per_email: tuple[RateLimitItem, ...], prefix: str = "intake",
+                 secret: str = ""):
+        self.storage, self.prefix, self.secret = storage, prefix, secret
         self.limits = {"per_ip": per_ip, "per_email": per_email}
         self.strategy = FixedWindowRateLimiter(storage)
         self.script = None
@@ -107,7 +110,7 @@ class IntakeLimits:
         """Count one post from `ip` with `email` ("" when unknown) against every limit;
         the limit that refuses it for longest, or None when it may go through."""
         whom = (("per_ip", client_key(ip) if ip else ""),
-                ("per_email", email_key(email) if email else ""))
+                ("per_email", email_key(email, self.secret) if email else ""))
         counted = [(name, item, who) for name, who in whom if who for item in self.limits[name]]
         if not counted or time.monotonic() < self.paused_until:
             return None
@@ -147,7 +150,7 @@ def init_app(app: Flask) -> None:
         storage_from_string(uri, **options),
         parse("MODERATION_RATE_PER_IP", config.get("MODERATION_RATE_PER_IP")),
         parse("MODERATION_RATE_PER_EMAIL", config.get("MODERATION_RATE_PER_EMAIL")),
-        prefix=f"{config.get('RATELIMIT_KEY_PREFIX', '')}intake")
+        prefix=f"{config.get('RATELIMIT_KEY_PREFIX', '')}intake", secret=app.secret_key)
 
 
 def limit_intake(view):

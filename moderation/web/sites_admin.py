@@ -1,9 +1,10 @@
 """Admin pages for the main site's side: sites (name, allowed origins) and webhooks
 (endpoints, secrets, the delivery log). Admins only."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
-from moderation import sites
+from moderation import accounts, sites
 from moderation.extensions import db
 from moderation.mainsite import webhooks
 from moderation.store import WEBHOOK_EVENTS, Site, WebhookDelivery, WebhookEndpoint
@@ -17,8 +18,9 @@ def _all_sites() -> list[Site]:
     return list(db.session.scalars(select(Site).order_by(Site.key)))
 
 
-def _sites_page(status: int = 200, form: dict | None = None):
-    return render_template("admin/sites.html", sites=_all_sites(), form=form or {}), status
+def _sites_page(status: int = 200, form: dict | None = None, new_key: tuple | None = None):
+    return render_template("admin/sites.html", sites=_all_sites(), form=form or {},
+                           new_key=new_key), status
 
 
 @bp.get("/sites")
@@ -56,6 +58,19 @@ def update_site(site_key: str):
     current_app.extensions["site_cache"].forget()
     flash(f"Saved {site.key}: {len(site.allowed_origins)} allowed origin(s).", "ok")
     return redirect(url_for("sites_admin.sites_list"), code=303)
+
+
+@bp.post("/sites/<site_key>/api-key")
+@admin_required
+def new_api_key(site_key: str):
+    """A new API key for the main site (the old one stops working); shown once, here."""
+    site = db.session.scalar(select(Site).where(Site.key == site_key)) or abort(404, f"no site {site_key!r}")
+    key = sites.new_api_key(site)
+    accounts.audit(db.session, current_user, "api_key_created", site.key)
+    db.session.commit()
+    current_app.extensions["site_cache"].forget()
+    response = _sites_page(new_key=(site.key, key))
+    return response[0], 200, {"Cache-Control": "no-store"}
 
 
 def _webhooks_page(status: int = 200):

@@ -44,12 +44,14 @@ def store_thread(app, thread: str, batch: list[str]) -> None:
             if ids:
                 data["parent_id"] = ids[0]
             try:
-                item = intake.receive_comment(db.session, "default", thread, data, intake.Context())
+                item = intake.receive_comment(db.session, "default", thread, data, intake.Context(),
+                                              ["https://news.example"])
             except intake.IntakeError as exc:  # e.g. control characters in a name
                 db.session.rollback()
                 for field in exc.errors:
                     data[field] = "x"
-                item = intake.receive_comment(db.session, "default", thread, data, intake.Context())
+                item = intake.receive_comment(db.session, "default", thread, data, intake.Context(),
+                                              ["https://news.example"])
             db.session.flush()
             processing.process(db.session, item.id, classifier=_Quiet())
             if item.status == "spam":

@@ -1,5 +1,7 @@
 """Intake rate limits per address and per email (memory storage): a post over a limit
 gets 429 with Retry-After, names the limit, and stores nothing; others still get through."""
+import hashlib
+
 import pytest
 from sqlalchemy import func, select
 
@@ -127,5 +129,23 @@ def test_keys_group_ipv6_by_64_and_fold_email_aliases():
     assert client_key("2001:db8:1:2:aaaa::1") == client_key("2001:db8:1:2:bbbb::9") \
         == "2001:db8:1:2::/64"
     assert client_key("192.0.2.1") != client_key("192.0.2.2")
-    assert email_key(" Ada+news@Example.org") == email_key("ada@example.org")
-    assert "example" not in email_key("ada@example.org")  # no address in the storage
+    assert email_key(" Ada+news@Example.org", "k") == email_key("ada@example.org", "k")
+    assert "example" not in email_key("ada@example.org", "k")  # no address in the storage
+    # Keyed: without the secret, a list of addresses cannot be matched against the keys.
+    assert email_key("ada@example.org", "k") != email_key("ada@example.org", "other")
+    assert email_key("ada@example.org", "k") != hashlib.sha256(b"ada@example.org").hexdigest()[:32]
+
+
+@pytest.mark.parametrize("limited", [("1/minute", "off")], indirect=True)
+def test_ipv4_mapped_ipv6_clients_are_each_their_own_ipv4_client(limited):
+    """An IPv6 socket shows IPv4 readers as ::ffff:a.b.c.d: each must keep its own
+    bucket, and its own network for the flood and history checks."""
+    client = limited.test_client()
+    assert post(client, ip="::ffff:198.51.100.7", author_email="a@example.org").status_code == 202
+    assert post(client, ip="::ffff:203.0.113.9", author_email="b@example.org").status_code == 202
+    assert post(client, ip="::ffff:198.51.100.7", author_email="c@example.org").status_code == 429
+    assert post(client, ip="198.51.100.7", author_email="d@example.org").status_code == 429
+    with limited.app_context():
+        rows = db.session.execute(select(Item.ip, Item.ip_prefix).order_by(Item.id)).all()
+    assert [tuple(r) for r in rows] == [("198.51.100.7", "198.51.100.0/24"),
+                                        ("203.0.113.9", "203.0.113.0/24")]

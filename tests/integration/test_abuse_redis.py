@@ -1,5 +1,6 @@
 """Intake rate limits counted in the real Redis (database 11), as production counts them:
 every web process shares the counters, and a refused post stores nothing."""
+import hashlib
 import secrets
 
 import pytest
@@ -51,6 +52,9 @@ def test_limits_in_redis_are_shared_by_two_apps(tmp_path, broker_url, keep_celer
 
     keys = redis.Redis.from_url(broker_url).keys(f"LIMITS:LIMITER/test-{run}-intake/*")
     assert keys and not any(b"example" in key for key in keys)  # no email in Redis
+    # ... nor a plain digest of one, which a list of addresses could be matched against
+    plain = hashlib.sha256(b"ada@example.org").hexdigest()[:32].encode()
+    assert not any(plain in key for key in keys)
     client = redis.Redis.from_url(broker_url)
     assert all(0 < client.ttl(key) <= 60 for key in keys)
     client.delete(*keys)

@@ -72,12 +72,14 @@ def test_parent_must_be_a_published_comment_of_the_same_thread(session):
     assert reply.parent_id == parent.id
 
 
-def test_first_comment_creates_the_thread_once(session):
-    intake.receive_comment(session, "default", "x", {**GOOD, "thread_title": "Tram"}, intake.Context())
+def test_first_comment_creates_the_thread_once_and_only_proposes_its_title(session):
+    first = intake.receive_comment(session, "default", "x", {**GOOD, "thread_title": "Tram"},
+                                   intake.Context())
     intake.receive_comment(session, "default", "x", GOOD, intake.Context())
     session.flush()
     threads = session.scalars(select(Thread)).all()
-    assert [(t.key, t.title) for t in threads] == [("x", "Tram")]
+    assert [(t.key, t.title) for t in threads] == [("x", "")]  # until a comment is approved
+    assert first.fields == {"thread_title": "Tram"}
 
 
 def test_submission_kinds_keep_their_fields(session):

@@ -72,6 +72,7 @@ def load(instance_path: str, env: Mapping[str, str] | None = None,
         # Webhooks to private, loopback or link-local addresses (an intranet CMS).
         "MODERATION_WEBHOOK_PRIVATE": env.get("MODERATION_WEBHOOK_PRIVATE", "") == "1",
         **_accounts(env),
+        **_mail(env, mode),
         **_rate_limit_storage(env, redis_url),
         "CELERY": celery_settings(
             broker_url, env.get("MODERATION_TASK_QUEUE", "moderation"),
@@ -113,6 +114,28 @@ def instance_secret(instance: Path) -> str:
     with os.fdopen(descriptor, "w") as f:
         f.write(key)
     return key
+
+
+def _mail(env: Mapping[str, str], mode: str) -> dict:
+    """SMTP for mail to readers and the desk (moderation/mail.py): none without
+    MAIL_SERVER. Links in messages start with MODERATION_PUBLIC_URL, this service's
+    address as readers reach it."""
+    security = env.get("MAIL_SECURITY", "").lower()
+    if security not in ("", "starttls", "ssl"):
+        raise ConfigError(f"MAIL_SECURITY={security!r}: use starttls, ssl or leave it empty")
+    public = env.get("MODERATION_PUBLIC_URL", "").rstrip("/")
+    if env.get("MAIL_SERVER") and mode == "production" and not public:
+        raise ConfigError("MODERATION_PUBLIC_URL must be set with MAIL_SERVER in production: "
+                          "mail links point to it")
+    return {
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(env.get("MAIL_PORT", 465 if security == "ssl" else 25)),
+        "MAIL_SECURITY": security,
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_FROM": env.get("MAIL_FROM", "Reader desk <no-reply@localhost>"),
+        "MODERATION_PUBLIC_URL": public or "http://127.0.0.1:5000",
+    }
 
 
 def _accounts(env: Mapping[str, str]) -> dict:
@@ -169,9 +192,10 @@ def celery_settings(broker_url: str, queue: str = "moderation", *, wake_seconds:
             "wake-workers": {"task": "moderation.process_received", "schedule": wake_seconds},
             # Outbox events whose dispatch was lost the same way.
             "dispatch-events": {"task": "moderation.dispatch_events", "schedule": wake_seconds},
-            # Webhook deliveries whose backoff has run out.
+            # Webhook deliveries and mail whose backoff has run out.
             "redeliver-webhooks": {"task": "moderation.redeliver_webhooks",
                                    "schedule": sweep_seconds},
+            "resend-mail": {"task": "moderation.resend_mail", "schedule": sweep_seconds},
             # Moderators' spam / not-spam verdicts, applied as a new model version.
             "learn-spam": {"task": "moderation.learn_spam", "schedule": learn_seconds},
             # Full IP addresses older than MODERATION_IP_DAYS cut to their network.

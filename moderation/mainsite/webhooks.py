@@ -230,9 +230,11 @@ def due(session: Session, now: datetime | None = None, limit: int = 500) -> list
         .order_by(WebhookDelivery.id).limit(limit)))
 
 
-def retry(delivery: WebhookDelivery) -> None:
-    """An admin's "send again": due now, with a fresh set of attempts."""
+def retry(session: Session, delivery: WebhookDelivery) -> None:
+    """An admin's "send again": due now, with a fresh set of attempts, handed to a worker
+    after the commit (not committed)."""
     delivery.status, delivery.attempts, delivery.next_attempt_at = "pending", 0, utcnow()
+    session.info.setdefault(NEW_DELIVERIES, []).append(delivery)
 
 
 def log(session: Session, site: Site | None = None, status: str | None = None,

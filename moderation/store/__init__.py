@@ -10,6 +10,7 @@ from moderation.store.core import (
            utcnow,
 )
 from moderation.store.intake import IdempotencyKey
+from moderation.store.mail import Mail
 from moderation.store.outbox import Event
 from moderation.store.spam import Fingerprint, FingerprintBand, SpamModel, TrainingExample
 from moderation.store.webhooks import (
@@ -21,6 +22,6 @@ from moderation.store.webhooks import (
 from moderation.store.workplace import AuditEvent, ItemEdit, LoginThrottle, Note, SubmitterMessage
 
 __all__ = ["KINDS", "SUBMISSION_KINDS", "Decision", "Item", "Moderator", "Site", "Thread",
-           "utcnow", "IdempotencyKey", "Event", "AuditEvent", "ItemEdit", "LoginThrottle", "Note",
+           "utcnow", "IdempotencyKey", "Mail", "Event", "AuditEvent", "ItemEdit", "LoginThrottle", "Note",
            "SubmitterMessage", "WEBHOOK_EVENTS", "WebhookDelivery", "WebhookEndpoint",
            "WebhookEvent", "Fingerprint", "FingerprintBand", "SpamModel", "TrainingExample"]

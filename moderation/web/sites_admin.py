@@ -9,7 +9,6 @@ from moderation.extensions import db
 from moderation.mainsite import webhooks
 from moderation.store import WEBHOOK_EVENTS, Site, WebhookDelivery, WebhookEndpoint
 from moderation.web.guards import admin_required
-from workers.webhooks import enqueue
 
 bp = Blueprint("sites_admin", __name__, url_prefix="/admin")
 
@@ -136,8 +135,7 @@ def retry_delivery(delivery_id: int):
     delivery = db.session.get(WebhookDelivery, delivery_id) or abort(404, f"no delivery {delivery_id}")
     if delivery.status == "delivered":
         abort(409, "this delivery has already succeeded")
-    webhooks.retry(delivery)
+    webhooks.retry(db.session, delivery)
     db.session.commit()
-    enqueue([delivery_id])
     flash(f"Delivery {delivery_id} sent again.", "ok")
     return redirect(url_for("sites_admin.webhooks_list"), code=303)

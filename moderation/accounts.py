@@ -69,8 +69,8 @@ def check_password(password: str, username: str = "") -> None:
     if verdict["score"] < MIN_STRENGTH:
         feedback = verdict["feedback"]
         why = feedback.get("warning") or " ".join(feedback.get("suggestions", []))
-        raise AccountError("password is too easy to guess" + (f" ({why.rstrip('.')})" if why else "")
-                           + "; add more words or characters")
+        why = f" ({why.rstrip('.')})" if why else ""
+        raise AccountError(f"password is too easy to guess{why}; add more words or characters")
 
 
 def create_moderator(session: Session, username: str, password: str,

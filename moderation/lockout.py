@@ -54,7 +54,9 @@ def begin(session: Session, login: Key, max_attempts: int, lockout: timedelta,
     this attempt is past the limit; then no password may be checked."""
     now = now or utcnow()
     table = LoginThrottle.__table__
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # INSERT ... ON CONFLICT DO NOTHING: the row exists afterwards whoever created it.
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(insert(table).values(username=login.username, network=login.network,
                                          attempts=0, window_start=now)
                     .on_conflict_do_nothing())

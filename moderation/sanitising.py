@@ -27,15 +27,15 @@ ALLOWED_TAGS = {"comment": INLINE, "news": BLOCK, "deal": INLINE, "column": BLOC
 # Browsers drop tabs and newlines inside URLs, so they only ever hide what a URL is.
 _HIDDEN_IN_URL = re.compile(r"[\x00-\x20\x7f]")
 
-
 # Deeper than this, an allowed tag is dropped (its text stays): html5lib checks the open
 # elements for every start tag, so 10,000 nested <ul> cost seconds; no article needs 20.
 MAX_DEPTH = 20
 VOID = frozenset({"br", "hr"})
 # bleach spends 10-25 us on every tag, entity, stray "<", line break and link, however
 # shallow. Past this many, the text is shown as plain text (escaped, with its paragraphs
-# and line breaks, no links), which costs microseconds: a reader's 40,000 characters of "<" or of one-letter lines would otherwise cost a worker half a
-# second. Links are counted by their dots ("x.com"), which prose rarely has.
+# and line breaks, no links), which costs microseconds: 40,000 characters of "<" or of
+# one-letter lines would otherwise cost a worker half a second. Links are counted by
+# their dots ("x.com"), which prose rarely has.
 MARKUP_MAX = 1000
 _MARKUP = re.compile(r"[<&\n]|\.\w")
 

@@ -104,7 +104,8 @@ def seed_service(app, thread_key: str, items: list[dict]) -> int:
                 data["parent_id"] = ids[c["parent"]]
             item = intake.receive_comment(session, "default", thread_key, data,
                                           intake.Context(ip=f"10.0.{n % 250}.1",
-                                                         user_agent="bench"))
+                                                         user_agent="bench"),
+                                          ["https://news.example"])
             session.flush()
             item.show(sanitising.clean(item.body_raw, item.kind))
             lifecycle.move(session, item, "pending", note="bench seed")

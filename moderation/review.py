@@ -131,7 +131,11 @@ def decide(session: Session, item_id: int, action: str, moderator: Moderator, *,
     `note` stays internal (the Decision's note); `message` is shown to the submitter on
     their status page. Raises LookupError for a missing item and
     lifecycle.TransitionError for an unknown action, an action the item's status does
-    not allow, a stale version or a message that is too long."""
+    not allow, a stale version or a message that is too long.
+
+    The same action sent again (the page's copy of a held action, resent after the page
+    that held it was left) changes nothing and returns the item: the item is one version
+    past `version` and its latest decision is this moderator's, to the same status."""
     if action not in ACTIONS:
         raise lifecycle.TransitionError(f"unknown action {action!r}")
     message, note = message.strip(), note.strip()
@@ -141,6 +145,9 @@ def decide(session: Session, item_id: int, action: str, moderator: Moderator, *,
     item = session.get(Item, item_id, with_for_update=True, populate_existing=True)
     if item is None:
         raise LookupError(f"no item {item_id}")
+    if version is not None and item.version == version + 1 and _latest_is(session, item, moderator,
+                                                                           ACTIONS[action]):
+        return item
     if action == "reject" and not reason:
         reason = "other"
     decision = lifecycle.move(session, item, ACTIONS[action], moderator=moderator,
@@ -150,6 +157,13 @@ def decide(session: Session, item_id: int, action: str, moderator: Moderator, *,
                                      created_at=decision.created_at))
     item.claimed_by_id = item.claimed_until = None  # decided: nobody needs to hold it
     return item
+
+
+def _latest_is(session: Session, item: Item, moderator: Moderator, status: str) -> bool:
+    latest = session.execute(select(Decision.moderator_id, Decision.to_status)
+                             .where(Decision.item_id == item.id)
+                             .order_by(Decision.id.desc()).limit(1)).first()
+    return latest is not None and tuple(latest) == (moderator.id, status)
 
 
 def claim(session: Session, item_id: int, moderator: Moderator, minutes: float,

@@ -1,8 +1,119 @@
 // The moderators' keyboard and undo. Undo works by holding an action in the page for a
 // few seconds before it is sent (like mail's "undo send"): the state machine never needs
 // an approved -> pending move, and nothing reaches the reader until the window closes.
+//
+// An action that leaves the page (its window closing, or the moderator leaving it) is
+// written to localStorage before it is sent, and removed only when the server has
+// answered. The next page of this moderator sends whatever is left again (the server
+// takes the same action from the same version as already done) and says clearly what
+// could not be delivered, with "Send again": a decision is never lost silently.
 (function () {
   "use strict";
+
+  const OUTBOX = "moderation.outbox";
+  const me = document.body.dataset.moderator || "";
+  const csrf = document.body.dataset.csrf || "";
+
+  function outbox() {
+    try { return JSON.parse(window.localStorage.getItem(OUTBOX) || "[]"); } catch (e) { return []; }
+  }
+  function saveOutbox(entries) {
+    try { window.localStorage.setItem(OUTBOX, JSON.stringify(entries)); } catch (e) { /* full or off */ }
+  }
+  function keep(entry) {
+    saveOutbox(outbox().filter(function (e) { return e.id !== entry.id; }).concat([entry]));
+  }
+  function forget(entry) {
+    saveOutbox(outbox().filter(function (e) { return e.id !== entry.id; }));
+  }
+
+  // An action as the bulk endpoint takes it: fields as [name, value] pairs.
+  function entryFor(url, label, fields) {
+    return {id: Date.now() + "-" + Math.random().toString(36).slice(2), me: me, url: url,
+            label: label, fields: fields, at: new Date().toISOString()};
+  }
+
+  // POST the entry; keepalive lets the request outlive the page. Resolves with the
+  // server's answer {results: [...]} once it is stored, when the entry is forgotten.
+  function deliver(entry, keepalive) {
+    const body = new FormData();
+    entry.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
+    return fetch(entry.url, {method: "POST", body: body, credentials: "same-origin",
+                             keepalive: keepalive === true, headers: {"Accept": "application/json"}})
+      .then(function (response) {
+        const type = response.headers.get("Content-Type") || "";
+        if (type.indexOf("json") < 0) throw new Error("the server answered " + response.status);
+        return response.json().then(function (answer) {
+          if (answer.error) throw new Error(answer.error);
+          if (!response.ok) throw new Error("the server answered " + response.status);
+          forget(entry);
+          return answer;
+        });
+      });
+  }
+
+  function refusals(answer) {
+    return answer.results.filter(function (r) { return !r.ok; })
+      .map(function (r) { return "item " + r.id + ": " + r.error; });
+  }
+
+  // A clear, lasting message at the top of the page about one undelivered action.
+  function report(entry, message, canRetry) {
+    let box = document.getElementById("undelivered");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "undelivered";
+      box.setAttribute("role", "alert");
+      const main = document.querySelector("main") || document.body;
+      main.insertBefore(box, main.firstChild);
+    }
+    let line = box.querySelector('[data-entry="' + entry.id + '"]');
+    if (!line) {
+      line = document.createElement("p");
+      line.className = "flash error undelivered";
+      line.dataset.entry = entry.id;
+      box.appendChild(line);
+    }
+    line.textContent = "Not delivered: " + entry.label + " (" + message + "). ";
+    if (canRetry) {
+      const again = document.createElement("button");
+      again.type = "button";
+      again.textContent = "Send again";
+      again.addEventListener("click", function () { resend(entry, line); });
+      line.appendChild(again);
+    }
+    const drop = document.createElement("button");
+    drop.type = "button";
+    drop.className = "link";
+    drop.textContent = canRetry ? "Discard it" : "Dismiss";
+    drop.addEventListener("click", function () { forget(entry); line.remove(); });
+    line.appendChild(drop);
+  }
+
+  function resend(entry, line) {
+    // This page's CSRF token: the one saved with the entry may belong to an older session.
+    entry.fields = entry.fields.map(function (pair) {
+      return pair[0] === "csrf_token" && csrf ? ["csrf_token", csrf] : pair;
+    });
+    deliver(entry, false).then(function (answer) {
+      const refused = refusals(answer);
+      if (refused.length) report(entry, "not applied: " + refused.join("; "), false);
+      else if (line) { line.textContent = "Delivered: " + entry.label + "."; line.className = "flash ok"; }
+    }).catch(function (error) { report(entry, error.message, true); });
+  }
+
+  // What an earlier page of this moderator could not confirm. A request sent as that
+  // page closed may still be on its way: give it a moment before sending again.
+  function recover() {
+    if (!me) return;
+    const left = outbox().filter(function (e) { return e.me === me; });
+    if (!left.length) return;
+    window.setTimeout(function () {
+      left.forEach(function (entry) { resend(entry, null); });
+    }, 800);
+  }
+  recover();
+  window.addEventListener("pageshow", function (event) { if (event.persisted) recover(); });
 
   const toast = document.getElementById("toast");
   const help = document.getElementById("help-dialog");
@@ -119,7 +230,7 @@
       targets.forEach(function (row) { row.classList.add("held"); state(row, labels[action] + "…"); });
       const what = labels[action] + " " + (targets.length === 1 ? "item " + targets[0].dataset.id
                                                                  : targets.length + " items");
-      hold(undoMs, what + ".", function (leaving) { send(action, targets, extra, leaving); }, function () {
+      hold(undoMs, what + ".", function (leaving) { send(action, targets, extra, leaving, what); }, function () {
         targets.forEach(function (row) { row.classList.remove("held"); state(row, ""); });
         focus(targets[0]);
       });
@@ -128,25 +239,19 @@
     }
 
     function payload(action, targets, extra) {
-      const form = new FormData();
-      form.append("csrf_token", root.dataset.csrf);
-      form.append("action", action);
-      form.append("items", targets.map(function (r) { return r.dataset.id + ":" + r.dataset.version; }).join(","));
-      Object.keys(extra || {}).forEach(function (k) { form.append(k, extra[k]); });
-      return form;
+      const fields = [["csrf_token", root.dataset.csrf], ["action", action],
+                      ["items", targets.map(function (r) { return r.dataset.id + ":" + r.dataset.version; }).join(",")]];
+      Object.keys(extra || {}).forEach(function (k) { fields.push([k, extra[k]]); });
+      return fields;
     }
 
-    function send(action, targets, extra, leaving) {
-      const body = payload(action, targets, extra);
-      if (leaving) { navigator.sendBeacon(root.dataset.decideUrl, body); return; }
-      fetch(root.dataset.decideUrl, {method: "POST", body: body, credentials: "same-origin",
-                                     headers: {"Accept": "application/json"}})
-        .then(function (response) {
-          if (!response.ok && response.status !== 422) throw new Error("the server answered " + response.status);
-          return response.json();
-        })
+    function send(action, targets, extra, leaving, what) {
+      const entry = entryFor(root.dataset.decideUrl, what, payload(action, targets, extra));
+      keep(entry);
+      const sent = deliver(entry, true);
+      if (leaving) return;
+      sent
         .then(function (answer) {
-          if (answer.error) throw new Error(answer.error);
           const failed = [];
           answer.results.forEach(function (result) {
             const row = root.querySelector('tr.queue-item[data-id="' + result.id + '"]');
@@ -169,7 +274,8 @@
         })
         .catch(function (error) {
           targets.forEach(function (row) { row.classList.remove("held"); state(row, "not sent"); });
-          say("Nothing was applied: " + error.message + ". Reload and try again.", false);
+          say("Nothing was applied: " + error.message + ".", false);
+          report(entry, error.message, true);
         });
     }
 
@@ -276,7 +382,17 @@
         buttons.forEach(function (b) { b.disabled = true; });
         const label = form.querySelector("button").textContent.replace(/\s+\S$/, "").trim();
         hold(undoMs, label + ": sending in a few seconds.", function (leaving) {
-          if (leaving) navigator.sendBeacon(form.action, new FormData(form)); else form.submit();
+          // Read by name: form.action is the <input name="action">, not the form's URL.
+          const data = new FormData(form);
+          const fields = [["csrf_token", data.get("csrf_token")], ["action", data.get("action")],
+                          ["items", root.dataset.itemId + ":" + data.get("version")]];
+          ["reason", "message", "note"].forEach(function (name) {
+            if (data.has(name)) fields.push([name, data.get(name)]);
+          });
+          const entry = entryFor(root.dataset.decideUrl, label + " item " + root.dataset.itemId, fields);
+          keep(entry);
+          if (leaving) deliver(entry, true).catch(function () { /* the next page reports it */ });
+          else HTMLFormElement.prototype.submit.call(form);
         },
              function () { buttons.forEach(function (b) { b.disabled = false; }); });
       });

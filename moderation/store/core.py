@@ -128,13 +128,16 @@ class Moderator(db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of every session's user id ("id:epoch"): bumping it (logout, a password or role
+    # change, disabling) ends every session of this moderator, copies of the cookie too.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # Flask-Login's user protocol
     is_authenticated = True
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_epoch}"
 
 
 class Decision(db.Model):

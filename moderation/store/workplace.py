@@ -107,9 +107,13 @@ class AuditEvent(db.Model):
 
 
 class LoginThrottle(db.Model):
-    """Failed logins per username, in the database so a lockout holds across processes."""
+    """Login attempts per username and client network (/24 or /64), in the database so a
+    lockout holds across processes. `attempts` counts attempts started in the window,
+    each counted before its password is checked, so parallel guesses cannot pass the
+    limit; a stranger's lockout holds only for the stranger's network."""
     __tablename__ = "login_throttle"
     username: Mapped[str] = mapped_column(String(80), primary_key=True)
-    failures: Mapped[int] = mapped_column(default=0)
-    first_failure_at: Mapped[datetime | None]
+    network: Mapped[str] = mapped_column(String(50), primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime]
     locked_until: Mapped[datetime | None]

@@ -62,6 +62,22 @@ def update_account(moderator_id: int):
     return redirect(url_for("admin.accounts_list"), code=303)
 
 
+@bp.post("/accounts/<int:moderator_id>/password")
+@admin_required
+def reset_password(moderator_id: int):
+    """Set another moderator's password (field `password`); their sessions end."""
+    try:
+        changed = accounts.reset_password(db.session, moderator_id, current_user,
+                                          request.form.get("password", ""))
+    except LookupError:
+        abort(404, f"no moderator {moderator_id}")
+    except accounts.AccountError as exc:
+        return _refused(str(exc))
+    db.session.commit()
+    flash(f"New password set for {changed.username}; their sessions have ended.", "ok")
+    return redirect(url_for("admin.accounts_list"), code=303)
+
+
 def _refused(message: str):
     db.session.rollback()
     flash(f"Not changed: {message}.", "error")

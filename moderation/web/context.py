@@ -38,8 +38,10 @@ def item_for_token(token: str) -> Item:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site, so a crafted link cannot send a moderator elsewhere."""
+    """Only a path on this site, so a crafted link cannot send a moderator elsewhere, and
+    no control character or space (a CR/LF would split the Location header)."""
     if target and target.startswith("/") and not target.startswith("//") \
-            and not urlsplit(target).netloc and "\\" not in target:
+            and "\\" not in target and target.isprintable() and " " not in target \
+            and not urlsplit(target).netloc:
         return target
     return url_for("review.queue")

@@ -32,6 +32,15 @@ class LoginForm(FlaskForm):
                                                     "required": True})
 
 
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", render_kw={
+        "autocomplete": "current-password", "required": True})
+    new_password = PasswordField("New password", render_kw={
+        "autocomplete": "new-password", "required": True})
+    confirm = PasswordField("New password again", render_kw={
+        "autocomplete": "new-password", "required": True})
+
+
 class SubmissionForm(FlaskForm):
     author_name = StringField("Your name (published)",
                               render_kw={"maxlength": NAME_MAX, "required": True})

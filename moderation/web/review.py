@@ -25,6 +25,9 @@ JSON_PATHS = ("review.decide_many", "review.changes")
 BULK_MAX = 200
 LABELS = {"approve": "Approve", "reject": "Reject…", "spam": "Spam", "not_spam": "Not spam"}
 KEYS = {"approve": "a", "reject": "r", "spam": "s", "not_spam": "n"}
+# The query arguments the queue's own links carry on. Only these: anything else in a
+# crafted link would reach url_for() as a keyword (endpoint, _method, _external...).
+FILTER_ARGS = ("status", "site", "kind", "thread", "min_score", "max_score", "q", "sort")
 
 
 @bp.before_request
@@ -81,7 +84,7 @@ def queue():
                             after=request.args.get("after") or None)
     except ValueError as exc:
         abort(400, str(exc))
-    args = {k: v for k, v in request.args.items() if v and k != "after"}
+    args = {k: request.args[k] for k in FILTER_ARGS if request.args.get(k)}
     return render_template(
         "review/queue.html", page=page, filters=filters, args=args,
         counts=review.counts(db.session), count_cap=review.COUNT_CAP, kinds=KINDS,

@@ -34,10 +34,37 @@ def test_bad_accounts_are_refused_and_nothing_is_stored(app):
     for data, words in (({"username": "dan", "password": "short", "role": "moderator"}, "at least 10"),
                         ({"username": "root", "password": "x" * 12, "role": "moderator"}, "is taken"),
                         ({"username": "dan", "password": "x" * 12, "role": "owner"}, "role must be"),
-                        ({"username": "  ", "password": "x" * 12, "role": "moderator"}, "1-80 characters")):
+                        ({"username": "  ", "password": "x" * 12, "role": "moderator"}, "1-80 characters"),
+                        ({"username": "dan", "password": "x" * 12, "role": "moderator"}, "too easy to guess"),
+                        ({"username": "dan", "password": "password123!", "role": "moderator"}, "too easy to guess"),
+                        ({"username": "ROOT", "password": "a long enough password", "role": "moderator"}, "is taken"),
+                        ({"username": "ｒｏｏｔ", "password": "a long enough password", "role": "moderator"}, "is taken"),
+                        ({"username": "da\u202en", "password": "a long enough password", "role": "moderator"}, "U+202E"),
+                        ({"username": "d\u200ban", "password": "a long enough password", "role": "moderator"}, "U+200B"),
+                        ({"username": "d\u3164an", "password": "a long enough password", "role": "moderator"}, "U+3164")):
         response = client.post("/admin/accounts", data={**data, "csrf_token": token})
         assert response.status_code == 422 and words in response.get_data(as_text=True), words
     assert moderator_id(app, "dan") is None
+
+
+def test_an_admin_sets_a_password_and_the_moderators_sessions_end(app):
+    client, token = admin_client(app)
+    add_moderator(app, "hal")
+    hal = app.test_client()
+    log_in(hal, "hal")
+    url = f"/admin/accounts/{moderator_id(app, 'hal')}/password"
+    weak = client.post(url, data={"password": "hal12345678", "csrf_token": token})
+    assert weak.status_code == 422 and "too easy to guess" in weak.get_data(as_text=True)
+    assert hal.get("/review/").status_code == 200
+    done = client.post(url, data={"password": "plum orbit candle fjord", "csrf_token": token},
+                       follow_redirects=True)
+    assert "New password set for hal" in done.get_data(as_text=True)
+    assert hal.get("/review/").status_code == 302
+    assert log_in(app.test_client(), "hal").status_code == 401
+    assert log_in(app.test_client(), "hal", "plum orbit candle fjord").status_code == 302
+    own = client.post(f"/admin/accounts/{moderator_id(app, 'root')}/password",
+                      data={"password": "plum orbit candle fjord", "csrf_token": token})
+    assert own.status_code == 422 and "your password page" in own.get_data(as_text=True)
 
 
 def test_disabling_ends_the_session_and_blocks_login(app):
@@ -53,13 +80,15 @@ def test_disabling_ends_the_session_and_blocks_login(app):
     assert log_in(app.test_client(), "erin").status_code == 302
 
 
-def test_re_roling_takes_effect_on_the_next_request(app):
+def test_re_roling_ends_the_session_and_the_next_login_has_the_new_role(app):
     client, token = admin_client(app)
     add_moderator(app, "fay")
     fay = app.test_client()
     log_in(fay, "fay")
     assert fay.get("/admin/accounts").status_code == 403
     client.post(f"/admin/accounts/{moderator_id(app, 'fay')}", data={"role": "admin", "csrf_token": token})
+    assert "/login" in fay.get("/admin/accounts").headers["Location"]
+    log_in(fay, "fay")
     assert fay.get("/admin/accounts").status_code == 200
 
 

@@ -23,6 +23,26 @@ def test_create_moderator_prompts_without_environment(runner, app, monkeypatch):
     assert result.exit_code != 0 and "at least" in result.output
 
 
+def test_create_moderator_refuses_weak_passwords_and_lookalike_names(runner, app, monkeypatch):
+    monkeypatch.setenv("MODERATION_PASSWORD", "password1234")
+    weak = runner.invoke(args=["create-moderator", "desk"])
+    assert weak.exit_code != 0 and "too easy to guess" in weak.output
+    monkeypatch.setenv("MODERATION_PASSWORD", "a long enough password")
+    assert runner.invoke(args=["create-moderator", "Desk"]).exit_code == 0
+    for lookalike in ("DESK", "ｄｅｓｋ", "desk\u200d", "\u202edesk"):
+        result = runner.invoke(args=["create-moderator", lookalike])
+        assert result.exit_code != 0 and ("taken" in result.output or "U+" in result.output)
+
+
+def test_demo_login_creates_an_admin_whose_password_passes_the_rules(runner, app):
+    result = runner.invoke(args=["demo-login"])
+    assert result.exit_code == 0, result.output
+    password = result.output.strip().rsplit(" ", 1)[-1]
+    accounts.check_password(password, "demo")
+    with app.app_context():
+        assert accounts.authenticate(db.session, "demo", password).role == "admin"
+
+
 def test_init_db_runs_the_migrations(tmp_path):
     app = make_app(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
     with app.app_context():

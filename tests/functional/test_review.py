@@ -73,3 +73,27 @@ def test_queue_filters_by_kind_and_status(client, app):
     assert f'data-id="{comment}"' not in client.get("/review/?kind=news").get_data(as_text=True)
     assert f'data-id="{comment}"' not in client.get("/review/?status=approved").get_data(as_text=True)
     assert client.get("/review/?status=bogus").status_code == 400
+
+
+def test_the_same_action_sent_again_is_taken_as_done_once(client, app):
+    """What review.js does with a held action it could not confirm: it sends it again.
+    The copy changes nothing; someone else's action from that version is still refused."""
+    from tests.conftest import make_item
+    add_moderator(app)
+    add_moderator(app, "other", role="moderator")
+    item_id = make_item(app)
+    log_in(client)
+    token = csrf_from(client.get("/review/").get_data(as_text=True))
+    form = {"action": "approve", "items": f"{item_id}:2", "csrf_token": token}
+    first = client.post("/review/decide", data=form).get_json()["results"]
+    again = client.post("/review/decide", data=form).get_json()["results"]
+    assert first == again == [{"id": item_id, "ok": True, "status": "approved", "version": 3}]
+    spam = client.post("/review/decide", data={**form, "action": "reject"}).get_json()["results"]
+    assert spam[0]["ok"] is False and "changed since you opened it" in spam[0]["error"]
+    other = app.test_client()
+    log_in(other, "other")
+    theirs = other.post("/review/decide", data={
+        **form, "csrf_token": csrf_from(other.get("/review/").get_data(as_text=True))})
+    assert theirs.get_json()["results"][0]["ok"] is False
+    with app.app_context():
+        assert db.session.query(Decision).filter_by(item_id=item_id).count() == 2

@@ -26,8 +26,10 @@ def allowed(item: Item) -> frozenset[str]:
 
 
 def move(session: Session, item: Item, to: str, *, moderator: Moderator | None = None,
-         reason: str = "", note: str = "", expected_version: int | None = None) -> Decision:
+         reason: str = "", note: str = "", expected_version: int | None = None,
+         actor: str | None = None) -> Decision:
     """Move item to status `to`, bump its version and add the Decision row (not committed).
+    The Decision's actor is `actor`, else the moderator's name, else "system".
 
     Raises TransitionError when `to` is not allowed from the current status, or when
     expected_version is given and the item has moved on since (someone decided first).
@@ -41,7 +43,7 @@ def move(session: Session, item: Item, to: str, *, moderator: Moderator | None =
         raise TransitionError(f"unknown reason code {reason!r}")
     decision = Decision(item=item, from_status=item.status, to_status=to,
                         moderator_id=moderator.id if moderator else None,
-                        actor=moderator.username if moderator else "system",
+                        actor=actor or (moderator.username if moderator else "system"),
                         reason=reason, note=note, created_at=utcnow())
     session.add(decision)
     if item.thread_id is not None and "approved" in (item.status, to):

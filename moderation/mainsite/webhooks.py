@@ -72,9 +72,10 @@ def events_for(decision: Decision) -> list[str]:
 
 def record(session: Session, item: Item, decision: Decision) -> list[WebhookDelivery]:
     """Add the events this decision raises, and one pending delivery per subscribed
-    active endpoint of the item's site (not committed). Adds nothing without endpoints."""
+    active endpoint of the item's site (not committed). Adds nothing without endpoints,
+    nor for an import's decisions on historic items, which the CMS has already."""
     types = events_for(decision)
-    if not types:
+    if not types or decision.actor == "import":
         return []
     endpoints = active_endpoints(session, item.site_id)
     added = []

@@ -9,6 +9,7 @@ from moderation.store.core import (
            Thread,
            utcnow,
 )
+from moderation.store.imports import ImportRecord
 from moderation.store.spam import Fingerprint, FingerprintBand, SpamModel, TrainingExample
 from moderation.store.webhooks import (
            WEBHOOK_EVENTS,
@@ -21,4 +22,4 @@ from moderation.store.workplace import AuditEvent, ItemEdit, LoginThrottle, Note
 __all__ = ["KINDS", "SUBMISSION_KINDS", "Decision", "Item", "Moderator", "Site", "Thread",
            "utcnow", "AuditEvent", "ItemEdit", "LoginThrottle", "Note", "SubmitterMessage",
            "WEBHOOK_EVENTS", "WebhookDelivery", "WebhookEndpoint", "WebhookEvent",
-           "Fingerprint", "FingerprintBand", "SpamModel", "TrainingExample"]
+           "Fingerprint", "FingerprintBand", "SpamModel", "TrainingExample", "ImportRecord"]

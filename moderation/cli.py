@@ -1,5 +1,5 @@
 """flask --app moderation ... commands: init-db, create-moderator, requeue-stuck,
-purge-ips, demo."""
+purge-ips, demo; import and export (moderation/importers/commands.py)."""
 import os
 import secrets
 
@@ -10,11 +10,14 @@ from sqlalchemy import select
 
 from moderation import accounts, recovery, sites
 from moderation.extensions import db
+from moderation.importers import commands as importer_commands
 from moderation.spam import learning
 from moderation.store import Moderator
 
 
 def register(app: Flask) -> None:
+    importer_commands.register(app)
+
     @app.cli.command("init-db")
     def init_db():
         """Create or upgrade the schema (Alembic migrations), the default site and, on

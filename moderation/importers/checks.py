@@ -140,7 +140,7 @@ def item(value, threads: dict[str, Thread], site_key: str | None) -> Comment | S
         }
         return Comment(
             source_id=source_id, label=label, thread=thread, kind=kind, status=status,
-            body=_str(value, "body_raw", required=True),
+            body=_str(value, "body_raw"),
             author_name=_str(value, "author_name", 100),
             author_email=_str(value, "author_email", 254), ip=details["ip"],
             created_at=_time(value, "created_at"),

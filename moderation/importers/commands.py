@@ -18,6 +18,7 @@ from moderation import sites
 from moderation.extensions import db
 from moderation.importers import disqus, isso, json_format, storing, wordpress
 from moderation.importers.records import Comment, ImportFileError
+from moderation.importers.summary import Summary
 from moderation.store import Site, utcnow
 
 READERS = {"wordpress": wordpress, "disqus": disqus, "isso": isso, "json": json_format}
@@ -68,7 +69,7 @@ def _command(app: Flask, source: str):
 
 
 def run_import(app: Flask, source: str, path: str, site_key: str | None, *, learn: bool = False,
-               batch: int = storing.BATCH) -> storing.Summary:
+               batch: int = storing.BATCH) -> Summary:
     """Check the file, then store it batch by batch; prints the summary. Raises
     click.ClickException for a file refused as a whole (nothing stored) and for a run
     that stopped (its committed batches kept)."""
@@ -82,7 +83,7 @@ def run_import(app: Flask, source: str, path: str, site_key: str | None, *, lear
         raise click.ClickException(f"{path}: {exc}. Nothing was imported.") from None
     db.session.commit()
     cutoff = utcnow() - timedelta(days=app.config["MODERATION_IP_DAYS"])
-    run = storing.Run(site_id=site.id, source=source, summary=storing.Summary(source, site.key),
+    run = storing.Run(site_id=site.id, source=source, summary=Summary(source, site.key),
                       learn=learn, ip_cutoff=cutoff)
     click.echo(f"{path}: {found} record(s) to import into site {site.key!r}", err=True)
     try:
@@ -121,7 +122,7 @@ def _commit(run: storing.Run, records: list) -> None:
     run.summary.batches += 1
 
 
-def _echo(summary: storing.Summary) -> None:
+def _echo(summary: Summary) -> None:
     for line in summary.lines():
         click.echo(line)
 

@@ -5,6 +5,7 @@ would set data-thread) or else its URL's path. Threads are kept in memory by Dis
 until the posts refer to them (a few hundred bytes each). Status: isSpam -> spam,
 isDeleted -> rejected, isApproved false -> pending, otherwise approved."""
 from collections.abc import Callable, Iterator
+
 from moderation.importers import xmlstream
 from moderation.importers.records import (
     TEXT_LIMIT,

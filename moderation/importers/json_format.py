@@ -162,7 +162,7 @@ def _objects(path: str, progress=None) -> Iterator[tuple[str, object]]:
     """("site" | "threads.item" | "items.item", the object) in file order, once the
     document has said it is our format in a version we read."""
     with open(path, "rb") as file:
-        seen, builder, last = {}, None, 0
+        seen, builder, target, last = {}, None, None, 0
         try:
             for prefix, event, value in ijson.parse(file, use_float=True):
                 if builder is not None:

@@ -18,7 +18,6 @@ WAITING_LIMIT replies; one whose parent never comes, was skipped, or is in anoth
 thread, is stored at the top level and named in the summary."""
 import ipaddress
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -29,6 +28,7 @@ from sqlalchemy.orm import Session
 from moderation import lifecycle, sanitising
 from moderation.importers import history
 from moderation.importers.records import Comment, Skipped, Thread
+from moderation.importers.summary import Summary
 from moderation.intake import SURROGATE, ip_prefix
 from moderation.mainsite import embed
 from moderation.spam import learning
@@ -39,53 +39,11 @@ from moderation.store import Thread as ThreadRow
 ACTOR = "import"  # mainsite.webhooks.record sends no webhook for this actor's decisions
 BATCH = 500
 WAITING_LIMIT = 10_000
-SHOWN_PROBLEMS = 50
 NAME_MAX, EMAIL_MAX, URL_MAX, TITLE_MAX = 100, 254, 2000, 300  # the columns' sizes
 UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # Imported statuses, each reached from `received` as the state machine allows.
 PATHS = {"approved": ("approved",), "pending": ("pending",), "spam": ("spam",),
          "rejected": ("pending", "rejected")}
-
-
-@dataclass
-class Summary:
-    source: str
-    site: str
-    threads: int = 0  # created
-    stored: Counter = field(default_factory=Counter)  # status -> items
-    existing: int = 0  # in import_record already: stored by an earlier run
-    skipped: Counter = field(default_factory=Counter)  # pingback, trackback, problem
-    top_level: int = 0  # replies stored at the top level, their parent missing
-    learned: int = 0
-    batches: int = 0
-    problems: list[str] = field(default_factory=list)  # the first SHOWN_PROBLEMS
-    problem_count: int = 0
-
-    def problem(self, label: str, message: str) -> None:
-        self.problem_count += 1
-        if len(self.problems) < SHOWN_PROBLEMS:
-            self.problems.append(f"{label}: {message}")
-
-    def lines(self) -> list[str]:
-        stored = sum(self.stored.values())
-        by_status = ", ".join(f"{status} {n}" for status, n in sorted(self.stored.items()))
-        skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(self.skipped.items()))
-        lines = [f"imported from {self.source} into site {self.site!r}",
-                 f"  threads created: {self.threads}",
-                 f"  items stored: {stored}" + (f" ({by_status})" if by_status else ""),
-                 f"  already stored by an earlier run: {self.existing}",
-                 f"  skipped: {skipped or 'none'}",
-                 f"  replies stored at the top level (parent missing): {self.top_level}",
-                 f"  batches committed: {self.batches} (of up to {BATCH}; a run that stops "
-                 "keeps its whole batches, and running it again resumes)"]
-        if self.learned:
-            lines.append(f"  training examples for the spam model: {self.learned}")
-        if self.problems:
-            lines.append("problems (each record named):")
-            lines += [f"  {line}" for line in self.problems]
-            if self.problem_count > len(self.problems):
-                lines.append(f"  ... and {self.problem_count - len(self.problems)} more")
-        return lines
 
 
 @dataclass
@@ -105,14 +63,17 @@ class Run:
 
 def store(session: Session, run: Run, records: list) -> None:
     """Store one batch of records (not committed)."""
-    comments = []
+    comments, threads = [], []
     for record in records:
         if isinstance(record, Skipped):
             _skip(run, record.source_id, record.label, record.reason)
         elif isinstance(record, Thread):
-            thread_id(session, run, record)
+            threads.append(record)
         else:
             comments.append(record)
+            if record.thread is not None:
+                threads.append(record.thread)
+    ensure_threads(session, run, threads)
     wanted = {c.source_id for c in comments} | {c.parent_id for c in comments if c.parent_id}
     known = _known(session, run, wanted)
     queue = comments
@@ -213,25 +174,27 @@ def _round(session: Session, run: Run, queue: list[Comment], known: dict) -> lis
     return later
 
 
-def thread_id(session: Session, run: Run, thread: Thread) -> int:
-    """The id of the site's thread with this key, created from `thread` when missing;
+def ensure_threads(session: Session, run: Run, threads: list[Thread]) -> None:
+    """Find or create the site's threads with these keys, in one query and one flush;
     an existing thread without a URL or title gets the source's."""
-    found = run.threads.get(thread.key)
-    if found is not None:
-        return found
-    row = session.scalar(select(ThreadRow).where(ThreadRow.site_id == run.site_id,
-                                                 ThreadRow.key == thread.key))
-    if row is None:
-        row = ThreadRow(site_id=run.site_id, key=thread.key, is_open=thread.is_open)
-        if thread.created_at is not None:
-            row.created_at = thread.created_at
-        session.add(row)
-        run.summary.threads += 1
-    row.url = row.url or _line(thread.url, URL_MAX, keep_long=False)
-    row.title = row.title or _line(thread.title, TITLE_MAX)
+    wanted = {t.key: t for t in threads if t.key not in run.threads}
+    if not wanted:
+        return
+    rows = {row.key: row for row in session.scalars(select(ThreadRow).where(
+        ThreadRow.site_id == run.site_id, ThreadRow.key.in_(wanted)))}
+    for key, thread in wanted.items():
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = ThreadRow(site_id=run.site_id, key=key, is_open=thread.is_open,
+                                        url="", title="")
+            if thread.created_at is not None:
+                row.created_at = thread.created_at
+            session.add(row)
+            run.summary.threads += 1
+        row.url = row.url or _line(thread.url, URL_MAX, keep_long=False)
+        row.title = row.title or _line(thread.title, TITLE_MAX)
     session.flush()
-    run.threads[thread.key] = row.id
-    return row.id
+    run.threads.update((key, row.id) for key, row in rows.items())
 
 
 def _add(session: Session, run: Run, comment: Comment, parent: tuple | None) -> Item | None:
@@ -239,10 +202,10 @@ def _add(session: Session, run: Run, comment: Comment, parent: tuple | None) -> 
     comment is refused (named in the summary)."""
     if comment.status not in PATHS and comment.details is None:
         comment.status = "pending"
-    if not comment.body.strip() and comment.status != "rejected":
+    if not comment.body.strip() and comment.status != "rejected" and comment.details is None:
         _skip(run, comment.source_id, comment.label, "its body is empty")
         return None
-    thread = thread_id(session, run, comment.thread) if comment.thread is not None else None
+    thread = run.threads[comment.thread.key] if comment.thread is not None else None
     parent_item_id = None
     if parent is not None:
         if parent[0] is None:

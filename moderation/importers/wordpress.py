@@ -6,6 +6,7 @@ counted; other comment types (WooCommerce order notes, ...) are not reader comme
 and are skipped with their type. A comment's time is its comment_date_gmt, or its
 comment_date where WordPress left the GMT one empty or zero."""
 from collections.abc import Callable, Iterator
+
 from moderation.importers import xmlstream
 from moderation.importers.records import (
     TEXT_LIMIT,

@@ -42,7 +42,7 @@ def short_name(tag: str) -> str:
 
 class Record(dict):
     """One record's wanted fields; `line` is where it starts in the file."""
-    __slots__ = ("path", "line", "parent")
+    __slots__ = ("line", "parent", "path")
 
 
 class _Target:

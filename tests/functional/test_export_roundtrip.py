@@ -62,11 +62,13 @@ def export(app) -> dict:
 
 
 def comparable(document: dict) -> dict:
-    """The document without what differs by install: item ids (replaced by their
-    position), the export's time and the decision ids behind nothing visible."""
-    position = {item["id"]: n for n, item in enumerate(document["items"])}
-    items = [{**item, "id": position[item["id"]],
-              "parent_id": position.get(item["parent_id"])} for item in document["items"]]
+    """The document without what differs by install: the export's time and the items'
+    ids, each replaced by what the item is (an import stores replies after the other
+    comments of a batch, so ids across threads may come in another order)."""
+    key = {item["id"]: (item["kind"], item["thread"] or "", item["created_at"],
+                        item["author_email"], item["body_raw"]) for item in document["items"]}
+    items = sorted(({**item, "id": key[item["id"]], "parent_id": key.get(item["parent_id"])}
+                    for item in document["items"]), key=lambda item: item["id"])
     return {**document, "exported_at": None, "items": items}
 
 

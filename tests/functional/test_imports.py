@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from moderation import privacy
 from moderation.extensions import db
 from moderation.importers import storing, wordpress
+from moderation.importers.summary import Summary
 from moderation.mainsite import webhooks
 from moderation.store import (
     Decision,
@@ -89,7 +90,7 @@ def test_a_run_that_stopped_resumes_where_it_stopped(app, runner, tmp_path):
     path = many(tmp_path)
     with app.app_context():  # what a run killed after its first committed batch leaves
         site = db.session.scalar(select(Site).where(Site.key == "default"))
-        stopped = storing.Run(site.id, "wordpress", storing.Summary("wordpress", "default"))
+        stopped = storing.Run(site.id, "wordpress", Summary("wordpress", "default"))
         storing.store(db.session, stopped, list(wordpress.read(path))[:12])
         db.session.commit()
     assert count(app, Item) == 12

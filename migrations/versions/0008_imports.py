@@ -27,7 +27,7 @@ def upgrade():
         sa.Column("item_id", sa.Integer(), sa.ForeignKey("item.id", ondelete="SET NULL"),
                   nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.UniqueConstraint("site_id", "source", "source_id"),
+        sa.UniqueConstraint("source_id", "site_id", "source"),
     )
     op.create_index("ix_import_record_item_id", "import_record", ["item_id"])
 

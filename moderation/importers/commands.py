@@ -20,6 +20,7 @@ from moderation.importers import disqus, isso, json_format, storing, wordpress
 from moderation.importers.records import Comment, ImportFileError
 from moderation.importers.summary import Summary
 from moderation.store import Site, utcnow
+from moderation.web.policy_admin import LISTS, parse_policy
 
 READERS = {"wordpress": wordpress, "disqus": disqus, "isso": isso, "json": json_format}
 HELP = {
@@ -100,9 +101,11 @@ def run_import(app: Flask, source: str, path: str, site_key: str | None, *, lear
     except (ImportFileError, SQLAlchemyError, KeyboardInterrupt) as exc:
         db.session.rollback()
         _echo(run.summary)
+        why = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
         raise click.ClickException(
-            f"stopped: {str(exc) or type(exc).__name__}. The {run.summary.batches} batch(es) "
-            "committed before are kept; run the same command again to resume.") from None
+            f"stopped in batch {run.summary.batches + 1}: {why}. The {run.summary.batches} "
+            "batch(es) committed before are kept; run the same command again to resume."
+        ) from None
     _echo(run.summary)
     return run.summary
 
@@ -137,7 +140,6 @@ def _site(source: str, path: str, key: str | None) -> Site:
         return site  # its settings stay as they are here
     if settings is None:
         raise ImportFileError(f"there is no site {key!r}; create it at /admin/sites first")
-    from moderation.web.policy_admin import LISTS, parse_policy
     policy = settings["policy"]
     form = {name: "\n".join(map(str, policy.get(name) or [])) for name in LISTS
             if isinstance(policy.get(name) or [], list)}

@@ -24,8 +24,8 @@ from moderation.web.policy_admin import LISTS, parse_policy
 
 READERS = {"wordpress": wordpress, "disqus": disqus, "isso": isso, "json": json_format}
 HELP = {
-    "wordpress": "Import the comments of a WordPress export (WXR, Tools > Export).",
-    "disqus": "Import the comments of a Disqus export (XML).",
+    "wordpress": "Import a WordPress export (WXR: Tools > Export).",
+    "disqus": "Import a Disqus export (XML).",
     "isso": "Import an Isso database (comments.db) or Isso's generic JSON.",
     "json": "Import a site from `flask --app moderation export` (ours).",
 }

@@ -1,5 +1,5 @@
 """flask --app moderation ... commands: init-db, create-moderator, requeue-stuck,
-purge-ips, demo-login, serve."""
+purge-ips, demo-login, serve; import and export (moderation/importers/commands.py)."""
 import os
 import secrets
 import subprocess
@@ -13,11 +13,14 @@ from sqlalchemy import func, select
 
 from moderation import accounts, sites
 from moderation.extensions import db
+from moderation.importers import commands as importer_commands
 from moderation.spam import learning
 from moderation.store import Item, Moderator, utcnow
 
 
 def register(app: Flask) -> None:
+    importer_commands.register(app)
+
     @app.cli.command("init-db")
     def init_db():
         """Create or upgrade the schema (Alembic migrations), the default site and, on

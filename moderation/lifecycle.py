@@ -56,7 +56,7 @@ def move(session: Session, item: Item, to: str, *, moderator: Moderator | None =
         if to == "approved":
             threads.adopt(item.thread, item)
     if item.id is None:  # a new item: the event names it
-        session.flush([item])
+        session.flush()
     outbox.record(session, "item.status_changed", site_id=item.site_id, item_id=item.id,
                   thread_id=item.thread_id, at=decision.created_at,
                   **{"from": item.status, "to": to, "reason": reason, "actor": actor,

@@ -42,11 +42,17 @@ def on_event(session: Session, event) -> TrainingExample | None:
     item = session.get(Item, event.item_id) if is_spam is not None else None
     if item is None:
         return None
-    example = TrainingExample(item_id=item.id, text=f"{item.title}\n{item.body_raw}".strip(),
-                              is_spam=is_spam, actor=data.get("actor", ""),
-                              created_at=event.created_at)
-    session.add(example)
-    return example
+    return example(session, item, is_spam, data.get("actor", ""), event.created_at)
+
+
+def example(session: Session, item: Item, is_spam: bool, actor: str,
+            at=None) -> TrainingExample:
+    """Keep a verdict on the item's text (title and body as submitted, so a later edit
+    does not change what is learnt) as a training example (not committed)."""
+    row = TrainingExample(item_id=item.id, text=f"{item.title}\n{item.body_raw}".strip(),
+                          is_spam=is_spam, actor=actor, created_at=at or utcnow())
+    session.add(row)
+    return row
 
 
 def active(session: Session) -> SpamModel | None:

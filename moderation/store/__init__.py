@@ -9,6 +9,7 @@ from moderation.store.core import (
            Thread,
            utcnow,
 )
+from moderation.store.imports import ImportRecord
 from moderation.store.intake import IdempotencyKey
 from moderation.store.mail import Mail
 from moderation.store.outbox import Event
@@ -22,6 +23,7 @@ from moderation.store.webhooks import (
 from moderation.store.workplace import AuditEvent, ItemEdit, LoginThrottle, Note, SubmitterMessage
 
 __all__ = ["KINDS", "SUBMISSION_KINDS", "Decision", "Item", "Moderator", "Site", "Thread",
-           "utcnow", "IdempotencyKey", "Mail", "Event", "AuditEvent", "ItemEdit", "LoginThrottle", "Note",
-           "SubmitterMessage", "WEBHOOK_EVENTS", "WebhookDelivery", "WebhookEndpoint",
-           "WebhookEvent", "Fingerprint", "FingerprintBand", "SpamModel", "TrainingExample"]
+           "utcnow", "IdempotencyKey", "ImportRecord", "Mail", "Event", "AuditEvent", "ItemEdit",
+           "LoginThrottle", "Note", "SubmitterMessage", "WEBHOOK_EVENTS", "WebhookDelivery",
+           "WebhookEndpoint", "WebhookEvent", "Fingerprint", "FingerprintBand", "SpamModel",
+           "TrainingExample"]

@@ -9,15 +9,8 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moderation.intake import (
-    THREAD_KEY,
-    TITLE_MAX,
-    URL_MAX,
-    IntakeError,
-    check_field,
-    check_thread_url,
-    create_thread,
-)
+from moderation.fields import THREAD_KEY, TITLE_MAX, URL_MAX, IntakeError, check_field
+from moderation.intake import check_thread_url, create_thread
 from moderation.store import Item, Site, Thread
 
 

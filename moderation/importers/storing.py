@@ -26,10 +26,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderation import lifecycle, sanitising
+from moderation.fields import SURROGATE, ip_prefix
 from moderation.importers import history
 from moderation.importers.records import Comment, Skipped, Thread
 from moderation.importers.summary import Summary
-from moderation.intake import SURROGATE, ip_prefix
 from moderation.spam import learning
 from moderation.spam.signals import body_hash
 from moderation.store import ImportRecord, Item

@@ -4,7 +4,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden, Unauthorized
 
-from moderation import idempotency, intake, threads, tokens
+from moderation import fields, idempotency, intake, threads, tokens
 from moderation.extensions import db
 from moderation.mainsite import embed, submissions
 from moderation.sites import SiteInfo
@@ -70,7 +70,7 @@ def _read_body(allowed: tuple[str, ...] = intake.COMMENT_FIELDS) -> dict:
     """The body's fields (web/parsing.py: 400 for a malformed body, 415 for another
     content type); 422 naming a field that is not `allowed`."""
     data = parsing.posted_fields()
-    intake.check_fields(data, allowed)
+    fields.check_fields(data, allowed)
     return data
 
 

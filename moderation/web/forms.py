@@ -13,7 +13,8 @@ from wtforms import (
     URLField,
 )
 
-from moderation.intake import BODY_MAX, EMAIL_MAX, KIND_FIELDS, NAME_MAX, TITLE_MAX, field_max
+from moderation.fields import BODY_MAX, EMAIL_MAX, NAME_MAX, TITLE_MAX, field_max
+from moderation.intake import KIND_FIELDS
 
 KIND_LABELS = {"news": "News tip", "deal": "Deal", "column": "Column",
                "press_release": "Press release"}

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from moderation import accounts, privacy
 from moderation.extensions import db
-from moderation.intake import EMAIL_MAX
+from moderation.fields import EMAIL_MAX
 from moderation.store import utcnow
 from moderation.web.guards import admin_required
 

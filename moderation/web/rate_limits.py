@@ -19,7 +19,7 @@ from limits.storage import RedisClusterStorage, RedisStorage, Storage, storage_f
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import UnsupportedMediaType
 
-from moderation.intake import IntakeError
+from moderation.fields import IntakeError, fold_email
 from moderation.web import parsing
 
 log = logging.getLogger(__name__)
@@ -83,9 +83,7 @@ def email_key(email: str, secret: str) -> str:
     """A keyed digest of the folded address (case, spaces and +tag dropped), so one
     reader's aliases share a budget and the storage holds no address, nor a digest that
     could be matched against a list of addresses without the secret key."""
-    local, _, domain = email.strip().lower().rpartition("@")
-    folded = f"{local.split('+', 1)[0]}@{domain}" if local else domain
-    return hmac.new(secret.encode(), folded.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(secret.encode(), fold_email(email).encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class IntakeLimits:

@@ -22,7 +22,7 @@ import feedparser
 import pytest
 from sqlalchemy import select
 
-from moderation import intake, processing, review, tokens
+from moderation import fields, intake, processing, review, tokens
 from moderation.extensions import db
 from moderation.mainsite import feeds
 from moderation.store import Moderator
@@ -49,7 +49,7 @@ LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
 
 def capacity(field: str, type_: str) -> int:
     if field == "author_name":
-        return intake.NAME_MAX
+        return fields.NAME_MAX
     if field == "title":
         return intake.TITLE_MAX
     return intake.field_max(type_) - (len(URL_PREFIX) if type_ == "url" else 0)
@@ -58,7 +58,7 @@ def capacity(field: str, type_: str) -> int:
 def fits(payload: str, type_: str) -> bool:
     """Whether intake would keep the payload as it is in a field of this type."""
     text = payload.strip()
-    return bool(text) and not intake.CONTROL.search(text) and \
+    return bool(text) and not fields.CONTROL.search(text) and \
         (type_ == "text" or not LINE_BREAK.search(text))
 
 

@@ -5,7 +5,7 @@ import hypothesis
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from moderation import intake
+from moderation import fields, intake
 from moderation.store import SUBMISSION_KINDS, Site
 
 TRICKY = ["", " ", "\x00", "\ud800", "a\r\nb", "a\x85b", "\u2028", "\ufffd", "²", "٣", "-1",
@@ -29,7 +29,7 @@ def _fields(names):
                   data=_fields(intake.COMMENT_FIELDS))
 def test_any_comment_fields_are_taken_or_refused_by_name(thread, data):
     try:
-        intake.check_fields(data, intake.COMMENT_FIELDS)
+        fields.check_fields(data, intake.COMMENT_FIELDS)
         intake.check_comment(thread, data)
     except intake.IntakeError as exc:
         assert exc.field in {*data, "thread"} or exc.message.endswith("is required")

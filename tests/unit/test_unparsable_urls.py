@@ -2,7 +2,7 @@
 clear refusal wherever one is read, never a server error (hypothesis found the first)."""
 import pytest
 
-from moderation import intake, sites
+from moderation import fields, intake, sites
 from moderation.mainsite import webhooks
 from moderation.spam import links
 
@@ -11,7 +11,7 @@ BAD = "http://["
 
 def test_intake_refuses_it_by_field():
     with pytest.raises(intake.IntakeError) as refused:
-        intake._url("source_url", BAD)
+        fields._url("source_url", BAD)
     assert refused.value.field == "source_url"
 
 

@@ -12,10 +12,12 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
     decides the mode), then apply overrides. Raises config.ConfigError for settings that
     cannot work."""
     from moderation import cli, config, sites, web
+    from moderation.community import notices
     from moderation.extensions import csrf, db, limiter, login_manager, migrate
     from moderation.mainsite import page_cache, webhooks
     from moderation.spam import learning
     from moderation.store import database, outbox
+    from moderation.web.context import public_link
     from workers import DISPATCH, celery_init_app, wake
 
     instance = (os.environ if env is None else env).get("MODERATION_INSTANCE_PATH") \
@@ -45,9 +47,12 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
     app.extensions.update(page_cache=cache, announcements=announcements,
                           site_cache=sites.SiteCache(app.config["MODERATION_SITE_CACHE_SECONDS"]))
     # Who acts on a committed outbox event: in the committing process, the page cache;
-    # in a worker (workers/outbox.py), webhooks and learning.
+    # in a worker (workers/outbox.py), webhooks, learning and reply notices.
     outbox.install(app, [announcements.committed, lambda _events: wake(app, DISPATCH)])
-    app.extensions["outbox_dispatch"] = [webhooks.on_event, learning.on_event]
+    links = notices.Links(app.secret_key, bool(app.config["MAIL_SERVER"]),
+                          lambda token: public_link("community.unsubscribe", token=token))
+    app.extensions["outbox_dispatch"] = [webhooks.on_event, learning.on_event,
+                                         lambda session, event: notices.on_reply(session, event, links)]
 
     web.register(app)
     cli.register(app)

@@ -196,6 +196,8 @@ def celery_settings(broker_url: str, queue: str = "moderation", *, wake_seconds:
             "redeliver-webhooks": {"task": "moderation.redeliver_webhooks",
                                    "schedule": sweep_seconds},
             "resend-mail": {"task": "moderation.resend_mail", "schedule": sweep_seconds},
+            # Threads past their site's close_after_days.
+            "close-threads": {"task": "moderation.close_threads", "schedule": sweep_seconds},
             # Moderators' spam / not-spam verdicts, applied as a new model version.
             "learn-spam": {"task": "moderation.learn_spam", "schedule": learn_seconds},
             # Full IP addresses older than MODERATION_IP_DAYS cut to their network.

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from moderation.community import standing
 from moderation.fields import (
     ANTI_SPAM_FIELDS,
     BODY_MAX,
@@ -21,6 +22,7 @@ from moderation.fields import (
     IntakeError,
     client_ip,
     field_max,
+    fold_email,
     ip_prefix,
     storable,
 )
@@ -32,7 +34,8 @@ from moderation.store import SUBMISSION_KINDS, Item, Site, Thread, utcnow
 # comment's own, then the anti-spam pair. Anything else is refused, so a misspelt field
 # is not lost quietly.
 COMMENT_FIELDS = ("author_name", "author_email", "body", "parent_id", "thread_url",
-                  "thread_title", *ANTI_SPAM_FIELDS)
+                  "thread_title", "notify_replies", "reader_token", *ANTI_SPAM_FIELDS)
+YES = ("1", "true", "on", "yes", True)
 
 # kind -> {field: (type, required)}; types are checked by _field() below.
 KIND_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
@@ -52,6 +55,8 @@ class Context:
     referrer: str = ""
     form_served_at: datetime | None = None
     honeypot: str = ""
+    # The folded address a valid reader token vouched for (community/readers.py), or "".
+    verified_email: str = ""
 
 
 def find_site(session: Session, key: "str | Site | SiteInfo") -> "Site | SiteInfo":
@@ -74,6 +79,7 @@ class CheckedComment:
     body: str
     author_name: str
     author_email: str
+    notify_replies: bool = False
 
 
 def check_comment(thread_key: str, data: Mapping[str, object]) -> CheckedComment:
@@ -85,8 +91,10 @@ def check_comment(thread_key: str, data: Mapping[str, object]) -> CheckedComment
     body = check.text("body", BODY_MAX["comment"], required=True)
     thread_url = check.text("thread_url", URL_MAX, kind="url")
     thread_title = check.text("thread_title", TITLE_MAX, kind="line")
+    notify = data.get("notify_replies") in YES
     check.raise_any()
-    return CheckedComment(thread_key, thread_url, thread_title, _parent_id(data), body, **author)
+    return CheckedComment(thread_key, thread_url, thread_title, _parent_id(data), body,
+                          notify_replies=notify, **author)
 
 
 def check_thread_url(url: str, origins: Collection[str]) -> None:
@@ -110,11 +118,12 @@ def receive_comment(session: Session, site_key: str | Site, thread_key: str,
     comment = data if isinstance(data, CheckedComment) else check_comment(thread_key, data)
     if comment.thread_url:
         check_thread_url(comment.thread_url, [*site.allowed_origins, *origins])
+    standing.check(session, site.id, comment.author_email, ip_prefix(context.ip))
     parent_id = comment.parent_id
     thread = session.scalar(select(Thread).where(Thread.site_id == site.id,
                                                  Thread.key == comment.thread_key))
     if thread is not None and not thread.is_open:
-        raise IntakeError("thread", "this thread is closed to new comments", status=409)
+        raise IntakeError("thread", "comments on this article are closed", status=409)
     if parent_id is not None:
         parent = session.get(Item, parent_id)
         if parent is None or thread is None or parent.thread_id != thread.id \
@@ -127,7 +136,8 @@ def receive_comment(session: Session, site_key: str | Site, thread_key: str,
     item = Item(site_id=site.id, kind="comment", thread=thread, parent_id=parent_id,
                 fields=proposed, body_raw=comment.body, body_hash=body_hash(comment.body),
                 author_name=comment.author_name, author_email=comment.author_email,
-                **_context(context))
+                notify_replies=comment.notify_replies, **_context(context, comment.author_email))
+    thread.first_comment_at = thread.first_comment_at or item.created_at
     session.add(item)
     return item
 
@@ -149,18 +159,22 @@ def receive_submission(session: Session, site_key: str | Site, kind: str,
         if value:
             fields[name] = value
     check.raise_any()
+    standing.check(session, site.id, author["author_email"], ip_prefix(context.ip))
     item = Item(site_id=site.id, kind=kind, title=title, body_raw=body, fields=fields,
-                body_hash=body_hash(body), **author, **_context(context))
+                body_hash=body_hash(body), **author, **_context(context, author["author_email"]))
     session.add(item)
     return item
 
 
-def _context(context: Context) -> dict:
+def _context(context: Context, email: str) -> dict:
     return {"ip": storable(client_ip(context.ip))[:45], "ip_prefix": ip_prefix(context.ip),
             "user_agent": storable(context.user_agent)[:500],
             "referrer": storable(context.referrer)[:2000],
             "form_served_at": context.form_served_at,
-            "honeypot": storable(context.honeypot)[:500], "created_at": utcnow()}
+            "honeypot": storable(context.honeypot)[:500], "created_at": utcnow(),
+            # Trust rests on a reader token for this very address, never on the address.
+            "verified_reader": bool(email and context.verified_email
+                                    and fold_email(email) == context.verified_email)}
 
 
 def _parent_id(data: Mapping[str, object]) -> int | None:

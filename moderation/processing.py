@@ -1,19 +1,26 @@
 """What a worker does with received items: claim them from the queue, which is the item
 table itself, then sanitise, score and route each. Safe to run twice: only a `received`
 item is touched, under a row lock."""
-from sqlalchemy import exists, select
+from datetime import timedelta
+
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from moderation import lifecycle, sanitising
+from moderation.community import standing
 from moderation.spam import duplicates, learning, scorer
 from moderation.spam.signals import Sample, Signal
-from moderation.store import Item
+from moderation.store import Item, utcnow
 
 DEFAULT_POLICY = {
     "spam_threshold": scorer.SPAM_THRESHOLD,
-    "auto_approve": False,        # pre-moderation unless the site opts in
+    # Pre-moderation unless the site opts in; then only trusted authors (a standing) and
+    # verified readers with trusted_after approved items and none rejected lately.
+    "auto_approve": False,
     "auto_approve_below": 0.2,
+    "trusted_after": 3,
 }
+REGULAR_DAYS = 90
 
 
 def policy_of(item: Item) -> dict:
@@ -118,9 +125,14 @@ def route(session: Session, item: Item, result: scorer.Score, policy: dict) -> t
         return "pending", "held for a moderator: a detector could not run"
     if result.value >= policy["spam_threshold"]:
         return "spam", f"score {result.value:.2f} >= {policy['spam_threshold']}"
-    if policy["auto_approve"] and result.value < policy["auto_approve_below"] \
-            and _has_approved_items(session, item):
-        return "approved", f"score {result.value:.2f}, author has approved items"
+    if policy["auto_approve"] and result.value < policy["auto_approve_below"]:
+        standings = standing.in_force(session, item.site_id, item.author_email, item.ip_prefix)
+        if any(s.kind == "premoderate" for s in standings):
+            return "pending", f"score {result.value:.2f}; the author is always pre-moderated"
+        if standing.trusts(standings, item.verified_reader):
+            return "approved", f"score {result.value:.2f}, a trusted author"
+        if item.verified_reader and _regular(session, item, policy):
+            return "approved", f"score {result.value:.2f}, a verified regular"
     return "pending", f"score {result.value:.2f}"
 
 
@@ -140,7 +152,15 @@ def gather_campaign(session: Session, item: Item, sample: Sample) -> None:
         lifecycle.move(session, other, "spam", note=f"campaign: near-duplicate of spam item #{item.id}")
 
 
-def _has_approved_items(session: Session, item: Item) -> bool:
-    return session.scalar(select(exists().where(
-        Item.author_email == item.author_email, Item.status == "approved",
-        Item.site_id == item.site_id, Item.id != item.id))) or False
+def _regular(session: Session, item: Item, policy: dict) -> bool:
+    """A regular: at least policy["trusted_after"] approved items on this site with this
+    address, and none rejected or marked spam in the last REGULAR_DAYS."""
+    mine = (Item.author_email == item.author_email, Item.site_id == item.site_id,
+            Item.id != item.id)
+    since = utcnow() - timedelta(days=REGULAR_DAYS)
+    if session.scalar(select(exists().where(*mine, Item.status.in_(("rejected", "spam")),
+                                            Item.decided_at >= since))):
+        return False
+    approved = select(Item.id).where(*mine, Item.status == "approved") \
+        .limit(policy["trusted_after"]).subquery()
+    return session.scalar(select(func.count()).select_from(approved)) >= policy["trusted_after"]

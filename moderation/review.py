@@ -3,14 +3,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from moderation import lifecycle
-from moderation.store import Decision, Item, Moderator, Site, SubmitterMessage, utcnow
+from moderation.store import Decision, Item, Moderator, Site, SubmitterMessage, Thread, utcnow
 from moderation.store.workplace import item_priority
 
 ACTIONS = {"approve": "approved", "reject": "rejected", "spam": "spam", "not_spam": "pending"}
-QUEUES = ("pending", "spam", "approved", "rejected")
+# The reported queue holds published comments whose readers' reports reached the site's
+# threshold (community/reports.py): a view on `approved`, not a status of its own.
+QUEUES = ("pending", "spam", "reported", "approved", "rejected")
 SORTS = ("priority", "oldest", "newest")
 PAGE_SIZE = 50
 # Counting a million approved items on every poll costs more than the number is worth:
@@ -20,12 +22,17 @@ MESSAGE_MAX = 2000
 NOTE_MAX = 2000
 
 
+def status_of(queue_name: str) -> str:
+    """The status a queue's items have (the reported queue's are published)."""
+    return "approved" if queue_name == "reported" else queue_name
+
+
 @dataclass(frozen=True)
 class Filters:
     status: str = "pending"
     kind: str | None = None
     site: str | None = None
-    thread_id: int | None = None
+    thread: str = ""  # a thread's key, or words of its title
     min_score: float | None = None
     max_score: float | None = None
     text: str = ""
@@ -37,7 +44,7 @@ class Filters:
         the ones already decided (where a moderator looks for what just happened)."""
         if self.sort:
             return self.sort
-        return "priority" if self.status in ("pending", "spam") else "newest"
+        return "priority" if self.status in ("pending", "spam", "reported") else "newest"
 
 
 @dataclass(frozen=True)
@@ -51,8 +58,12 @@ def queue(session: Session, filters: Filters, limit: int = PAGE_SIZE,
     """One page of the queue in `filters.order`, after the keyset cursor `after` (as
     returned in Page.next_cursor). Raises ValueError for a malformed cursor."""
     priority = item_priority()
-    query = select(Item, priority).where(Item.status == filters.status)
-    query = _filtered(session, query, filters)
+    if filters.status == "reported":
+        query = select(Item, priority).where(Item.reported_at.is_not(None))
+    else:
+        query = select(Item, priority).where(Item.status == filters.status)
+    # The article each row names comes in the same query.
+    query = _filtered(session, query.options(joinedload(Item.thread)), filters)
     order = filters.order
     if order == "priority":
         if after is not None:
@@ -94,8 +105,13 @@ def _filtered(session: Session, query, filters: Filters):
         # Resolved first so the queue query stays on the item table and its indexes.
         site_id = session.scalar(select(Site.id).where(Site.key == filters.site))
         query = query.where(Item.site_id == (site_id if site_id is not None else -1))
-    if filters.thread_id is not None:
-        query = query.where(Item.thread_id == filters.thread_id)
+    if filters.thread:
+        # Resolved first (a bounded list of threads), so the queue query stays on the
+        # item table and its indexes.
+        pattern = "%" + _escape_like(filters.thread) + "%"
+        threads = select(Thread.id).where(or_(Thread.key == filters.thread,
+                                              Thread.title.ilike(pattern, escape="\\")))
+        query = query.where(Item.thread_id.in_(session.scalars(threads.limit(100)).all()))
     if filters.min_score is not None:
         query = query.where(Item.score >= filters.min_score)
     if filters.max_score is not None:
@@ -116,8 +132,9 @@ def _escape_like(text: str) -> str:
 def counts(session: Session) -> dict[str, int]:
     """Items per status, each capped at COUNT_CAP + 1 (shown as "10000+")."""
     found = {}
-    for status in lifecycle.STATUSES:
-        capped = select(Item.id).where(Item.status == status).limit(COUNT_CAP + 1).subquery()
+    for status in (*lifecycle.STATUSES, "reported"):
+        which = Item.reported_at.is_not(None) if status == "reported" else Item.status == status
+        capped = select(Item.id).where(which).limit(COUNT_CAP + 1).subquery()
         found[status] = session.scalar(select(func.count()).select_from(capped))
     return found
 
@@ -148,8 +165,8 @@ def decide(session: Session, item_id: int, action: str, moderator: Moderator, *,
     if version is not None and item.version == version + 1 and _latest_is(session, item, moderator,
                                                                            ACTIONS[action]):
         return item
-    if action == "reject" and not reason:
-        reason = "other"
+    if action == "reject" and not reason:  # no default: "spam" would also teach the model
+        raise lifecycle.TransitionError("choose the reason for rejecting it")
     decision = lifecycle.move(session, item, ACTIONS[action], moderator=moderator,
                               reason=reason, note=note, expected_version=version)
     if message:

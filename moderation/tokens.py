@@ -1,4 +1,6 @@
-"""Signed values we hand out: a submitter's status token and the form-served time."""
+"""Signed values we hand out: a submitter's status token, the form-served time, and the
+community's links and tokens (verification links, reader tokens, unsubscribe links),
+each under its own purpose (salt), so that one can never pass for another."""
 from datetime import datetime
 from functools import lru_cache
 
@@ -37,6 +39,20 @@ def read_form_token(secret: str, token: str) -> datetime | None:
     except BadSignature:
         return None
     return min(served.replace(tzinfo=None), utcnow())
+
+
+def sign(secret: str, purpose: str, value) -> str:
+    """A URL-safe signed token of a JSON-able value for one purpose."""
+    return _serializer(secret, purpose).dumps(value)
+
+
+def read(secret: str, purpose: str, token: str, max_age: float | None):
+    """The value of a token signed for `purpose`, no older than max_age seconds (None:
+    any age); None for a forged, malformed or expired one."""
+    try:
+        return _serializer(secret, purpose).loads(token, max_age=max_age)
+    except BadSignature:
+        return None
 
 
 @lru_cache(maxsize=16)  # building one derives its key: keep it per (secret, salt)

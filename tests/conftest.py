@@ -99,9 +99,10 @@ def post_comment(client, thread="t1", site="default", **fields):
                        json={**COMMENT, **fields})
 
 
-def decide(app, item_id, action="approve", username="decider"):
+def decide(app, item_id, action="approve", username="decider", reason=""):
     """A moderator's decision on an item, as the review queue makes it (committed).
-    Approving an item the scorer held as spam first marks it not-spam, as a moderator would."""
+    Approving an item the scorer held as spam first marks it not-spam, as a moderator would;
+    a rejection without a reason is one for "other"."""
     from sqlalchemy import select
 
     from moderation import review
@@ -114,7 +115,8 @@ def decide(app, item_id, action="approve", username="decider"):
             db.session.flush()
         if action == "approve" and db.session.get(Item, item_id).status == "spam":
             review.decide(db.session, item_id, "not_spam", moderator)
-        review.decide(db.session, item_id, action, moderator)
+        review.decide(db.session, item_id, action, moderator,
+                      reason=reason or ("other" if action == "reject" else ""))
         db.session.commit()
 
 

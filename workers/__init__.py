@@ -27,7 +27,7 @@ def celery_init_app(app: Flask) -> Celery:
     from moderation import mail as mail_outbox
     from moderation.extensions import db
     from moderation.mainsite import webhooks as deliveries
-    from workers import learning, mail, outbox, privacy, tasks, webhooks  # noqa: F401  (registers the shared tasks)
+    from workers import learning, mail, outbox, privacy, tasks, threads, webhooks  # noqa: F401  (registers the shared tasks)
     app.extensions["wakeups"] = {name: Wakeup(celery_app, name) for name in (PROCESS, DISPATCH)}
     after_commit(db.session, deliveries.NEW_DELIVERIES, webhooks.deliver_webhook)
     after_commit(db.session, mail_outbox.NEW_MAIL, mail.send_mail)

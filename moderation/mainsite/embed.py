@@ -27,11 +27,13 @@ class ThreadState:
     id: int
     revision: int
     approved_count: int
+    is_open: bool
 
 
 def thread_state(session: Session, site_id: int, thread_key: str) -> ThreadState | None:
     """The thread's revision and count; None when no one has commented on it yet."""
-    row = session.execute(select(Thread.id, Thread.revision, Thread.approved_count).where(
+    row = session.execute(select(Thread.id, Thread.revision, Thread.approved_count,
+                                 Thread.is_open).where(
         Thread.site_id == site_id, Thread.key == thread_key)).first()
     return ThreadState(*row) if row else None
 
@@ -60,10 +62,12 @@ def comments_page(session: Session, cache: PageCache, generation: int, site_key:
     tops, more = [], False
     if thread is not None:
         rows = session.execute(select(Item.id, Item.parent_id, Item.public_json).where(
-            Item.thread_id == thread.id, Item.status == "approved").order_by(Item.id)).all()
+            Item.thread_id == thread.id, Item.status == "approved", Item.hidden.is_(False))
+            .order_by(Item.id)).all()
         tops, more = _page_of_tree(rows, limit, after)
     head = json.dumps({"site": site_key, "thread": thread_key,
                        "count": thread.approved_count if thread else 0,
+                       "closed": thread is not None and not thread.is_open,
                        "next": str(tops[-1][0]) if more else None}, separators=(",", ":"))
     body = f'{head[:-1]},"comments":[{",".join(json for _, json in tops)}]}}'
     page = Page(body.encode(), tag, thread.id if thread else None,
@@ -102,7 +106,8 @@ def counts(session: Session, site: Site, thread_keys: list[str]) -> dict[str, in
 def recent(session: Session, site: Site, limit: int) -> list[dict]:
     rows = session.execute(
         select(Item, Thread).join(Thread, Item.thread_id == Thread.id)
-        .where(Item.site_id == site.id, Item.kind == "comment", Item.status == "approved")
+        .where(Item.site_id == site.id, Item.kind == "comment", Item.status == "approved",
+               Item.hidden.is_(False))
         .order_by(Item.decided_at.desc(), Item.id.desc()).limit(limit)).all()
     return [{"id": item.id, "thread": thread.key, "thread_url": thread.url,
              "thread_title": thread.title, "author_name": item.author_name,

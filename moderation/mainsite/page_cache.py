@@ -78,12 +78,19 @@ class PageCache:
             self.pages.clear()
 
 
+# Events that change their thread's page whatever they carry: a comment hidden while it
+# is reported, or shown again; the thread closed or reopened.
+PAGE_EVENTS = ("item.hidden", "item.shown", "thread.closed", "thread.reopened")
+
+
 def changed_threads(events: list[Committed]) -> set[int]:
     """The threads whose public page the events change."""
     threads = set()
     for event in events:
         if event.type == "item.status_changed" and event.thread_id is not None \
                 and "approved" in (event.data.get("from"), event.data.get("to")):
+            threads.add(event.thread_id)
+        elif event.type in PAGE_EVENTS and event.thread_id is not None:
             threads.add(event.thread_id)
         elif event.type == "reader.erased":
             threads.update(event.data.get("threads", ()))

@@ -1,4 +1,5 @@
 """The stored concepts, one module per area; import them from here."""
+from moderation.store.community import Report, Reporter, Standing, Verification
 from moderation.store.core import (
            KINDS,
            SUBMISSION_KINDS,
@@ -26,4 +27,4 @@ __all__ = ["KINDS", "SUBMISSION_KINDS", "Decision", "Item", "Moderator", "Site",
            "utcnow", "IdempotencyKey", "ImportRecord", "Mail", "Event", "AuditEvent", "ItemEdit",
            "LoginThrottle", "Note", "SubmitterMessage", "WEBHOOK_EVENTS", "WebhookDelivery",
            "WebhookEndpoint", "WebhookEvent", "Fingerprint", "FingerprintBand", "SpamModel",
-           "TrainingExample"]
+           "TrainingExample", "Report", "Reporter", "Standing", "Verification"]

@@ -44,6 +44,8 @@ class Thread(db.Model):
     # side caches a thread's JSON per revision, and it is the ETag.
     revision: Mapped[int] = mapped_column(default=0)
     approved_count: Mapped[int] = mapped_column(default=0)
+    # When its first comment arrived: a site may close threads some days after it.
+    first_comment_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     site: Mapped[Site] = relationship()
@@ -99,6 +101,16 @@ class Item(db.Model):
     signals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
+    # Readers' reports (community/reports.py): their weight, and since when the item is in
+    # the reported queue (None when it is not); `hidden` keeps it off its thread's page
+    # meanwhile, where the site asks for that.
+    report_weight: Mapped[float] = mapped_column(default=0.0)
+    reported_at: Mapped[datetime | None] = mapped_column(index=True)
+    hidden: Mapped[bool] = mapped_column(default=False)
+    # Posted with a reader token for its author's email (community/readers.py).
+    verified_reader: Mapped[bool] = mapped_column(default=False)
+    # The author asked to be told by mail of replies (community/notices.py).
+    notify_replies: Mapped[bool] = mapped_column(default=False)
     # A moderator's short claim on the item while they look at it (expires by itself).
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("moderator.id"))
     claimed_until: Mapped[datetime | None]

@@ -8,6 +8,8 @@ from moderation.web import (
     admin,
     api,
     auth,
+    community,
+    community_desk,
     errors,
     feeds,
     ops,
@@ -21,7 +23,7 @@ from moderation.web import (
     submit,
 )
 
-BLUEPRINTS = (admin, api, auth, feeds, ops, policy_admin, privacy_admin, review, sites_admin,
+BLUEPRINTS = (admin, api, auth, community, community_desk, feeds, ops, policy_admin, privacy_admin, review, sites_admin,
               submit)
 
 
@@ -31,6 +33,8 @@ def register(app: Flask) -> None:
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # JSON writes are guarded by origin checks instead (web/api.py)
+    # ... and the community API; its unsubscribe POST comes from mail clients (one click).
+    csrf.exempt(community.bp)
     errors.register(app)
     parsing.register(app)
     security.register(app)

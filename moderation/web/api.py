@@ -1,15 +1,15 @@
 """The JSON API for the embed and the main site, under /api/v1."""
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import Forbidden, Unauthorized
+from werkzeug.exceptions import Unauthorized
 
-from moderation import fields, idempotency, intake, threads, tokens
+from moderation import idempotency, intake, outcomes, threads, tokens
 from moderation.extensions import db
 from moderation.mainsite import embed, submissions
 from moderation.sites import SiteInfo
-from moderation.store import Item, Site
-from moderation.web import cors, openapi, parsing, rate_limits
+from moderation.store import Site
+from moderation.web import openapi, public_api, rate_limits
 from moderation.web.context import item_for_token, reader_context, status_url
 from workers import wake
 
@@ -22,81 +22,14 @@ SHARED_CACHE_SECONDS = 5
 CACHE_CONTROL = f"public, max-age=0, s-maxage={SHARED_CACHE_SECONDS}"
 
 
-def _allowed_origins(site) -> set[str]:
-    return cors.allowed_origins(site, current_app.config["MODERATION_DEFAULT_ORIGINS"],
-                                request.host_url.rstrip("/"))
-
-
-def _check_origin(site) -> str | None:
-    """The request's Origin when the site allows it; None when there is none (a server
-    talking to us). Raises Forbidden for a browser on another origin."""
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return None
-    if origin.rstrip("/") not in _allowed_origins(site):
-        raise Forbidden(f"origin {origin} is not allowed to post to site {site.key!r}")
-    return origin
-
-
-@bp.after_request
-def _cors(response: Response) -> Response:
-    """CORS headers for a site's allowed origins, on every answer, errors included (or
-    the browser hides the error from the widget)."""
-    origin = request.headers.get("Origin")
-    site_key = (request.view_args or {}).get("site_key")
-    if site_key:
-        response.vary.add("Origin")  # so a shared cache never serves one origin's answer to another
-    if not origin or not site_key:
-        return response
-    try:
-        site = g.get("site") or current_app.extensions["site_cache"].get(db.session, site_key)
-        allowed = site is not None and origin.rstrip("/") in _allowed_origins(site)
-    except Exception:  # the database is down: the 503 goes out without CORS
-        return response
-    if allowed:
-        response.headers.update(cors.headers(origin))
-    return response
-
-
-def _site(site_key: str) -> SiteInfo:
-    site = current_app.extensions["site_cache"].get(db.session, site_key)
-    if site is None:
-        raise intake.IntakeError("site", f"unknown site {site_key!r}", status=404)
-    g.site = site
-    return site
-
-
-def _read_body(allowed: tuple[str, ...] = intake.COMMENT_FIELDS) -> dict:
-    """The body's fields (web/parsing.py: 400 for a malformed body, 415 for another
-    content type); 422 naming a field that is not `allowed`."""
-    data = parsing.posted_fields()
-    fields.check_fields(data, allowed)
-    return data
-
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:  # int() refuses "²"
-        raise intake.IntakeError(name, f"{name} must be a whole number from {low} to {high}",
-                                 status=400)
-    return int(raw)
-
-
-@bp.before_request
-def preflight():
-    """Answer CORS preflights ourselves: Flask's automatic OPTIONS knows no origins."""
-    if request.method == "OPTIONS" and request.view_args and "site_key" in request.view_args:
-        return Response(status=204)
-    return None
+public_api.install(bp)
 
 
 @bp.get("/sites/<site_key>/threads/<path:thread_key>/comments")
 def comments(site_key: str, thread_key: str):
-    limit = _int_arg("limit", LIMIT_DEFAULT, 1, embed.PAGE_MAX)
-    after = _int_arg("after", 0, 0, 2**63 - 1)
-    site = _site(site_key)
+    limit = public_api.int_arg("limit", LIMIT_DEFAULT, 1, embed.PAGE_MAX)
+    after = public_api.int_arg("after", 0, 0, 2**63 - 1)
+    site = public_api.site_of(site_key)
     cache = current_app.extensions["page_cache"]
     page = None
     if current_app.extensions["announcements"].trusted():
@@ -115,17 +48,18 @@ def comments(site_key: str, thread_key: str):
 @bp.post("/sites/<site_key>/threads/<path:thread_key>/comments")
 @rate_limits.limit_intake
 def post_comment(site_key: str, thread_key: str):
-    site = _site(site_key)
-    _check_origin(site)
+    site = public_api.site_of(site_key)
+    public_api.check_origin(site)
     key = idempotency.check_key(request.headers.get(idempotency.HEADER))
-    data = _read_body()
+    data = public_api.read_body(intake.COMMENT_FIELDS)
     digest = idempotency.fingerprint(thread_key, data)
     if key is not None and (first := idempotency.replay(db.session, site.id, key, digest)):
         return jsonify(first.body), first.status_code
     comment = intake.check_comment(thread_key, data)
-    context = reader_context(data.get("form_token"), data.get("website"))
+    context = reader_context(data.get("form_token"), data.get("website"), site.id,
+                             data.get("reader_token"))
     item = intake.receive_comment(db.session, site, thread_key, comment, context,
-                                  _allowed_origins(site))
+                                  public_api.allowed_origins(site))
     db.session.flush()
     token = tokens.status_token(current_app.secret_key, item.id)
     answer = idempotency.Answer(202, {"id": item.id, "status": item.status,
@@ -148,17 +82,17 @@ def post_comment(site_key: str, thread_key: str):
 def register_thread(site_key: str, thread_key: str):
     """The main site names an article: its URL and title, shown beside its comments."""
     site = _main_site(site_key)
-    data = _read_body(("url", "title"))
+    data = public_api.read_body(("url", "title"))
     thread = threads.register(db.session, db.session.get(Site, site.id), thread_key,
                               data.get("url") or "", data.get("title") or "",
-                              _allowed_origins(site))
+                              public_api.allowed_origins(site))
     db.session.commit()
     return jsonify(key=thread.key, url=thread.url, title=thread.title, open=thread.is_open)
 
 
 def _main_site(site_key: str) -> SiteInfo:
     """The site of a machine call: 401 without its API key in `Authorization: Bearer`."""
-    site = _site(site_key)
+    site = public_api.site_of(site_key)
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not site.accepts_key(key.strip()):
         raise Unauthorized(f"send site {site.key!r}'s API key (see /admin/sites) as "
@@ -168,7 +102,7 @@ def _main_site(site_key: str) -> SiteInfo:
 
 @bp.get("/sites/<site_key>/form-token")
 def form_token(site_key: str):
-    _site(site_key)
+    public_api.site_of(site_key)
     response = jsonify(token=tokens.form_token(current_app.secret_key), honeypot="website")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -177,8 +111,9 @@ def form_token(site_key: str):
 @bp.get("/status/<token>")
 def status(token: str):
     item = item_for_token(token)
-    response = jsonify(id=item.id, kind=item.kind, status=item.status,
-                       reason=_public_reason(item))
+    outcome = outcomes.of(db.session, item)
+    response = jsonify(id=item.id, kind=item.kind, status=item.status, reason=outcome.reason,
+                       message=outcome.message)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Access-Control-Allow-Origin"] = "*"  # the token is the credential
     return response
@@ -186,7 +121,7 @@ def status(token: str):
 
 @bp.get("/sites/<site_key>/counts")
 def counts(site_key: str):
-    site = _site(site_key)
+    site = public_api.site_of(site_key)
     keys = list(dict.fromkeys(request.args.getlist("thread")))
     if not keys or len(keys) > 100:
         raise intake.IntakeError("thread", "name 1 to 100 threads as ?thread=a&thread=b", status=400)
@@ -198,8 +133,8 @@ def counts(site_key: str):
 
 @bp.get("/sites/<site_key>/comments/recent")
 def recent(site_key: str):
-    site = _site(site_key)
-    limit = _int_arg("limit", 10, 1, 50)
+    site = public_api.site_of(site_key)
+    limit = public_api.int_arg("limit", 10, 1, 50)
     response = jsonify(comments=embed.recent(db.session, site, limit))
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.add_etag()
@@ -208,8 +143,8 @@ def recent(site_key: str):
 
 @bp.get("/sites/<site_key>/submissions")
 def submissions_list(site_key: str):
-    site = _site(site_key)
-    limit = _int_arg("limit", LIMIT_DEFAULT, 1, submissions.PAGE_MAX)
+    site = public_api.site_of(site_key)
+    limit = public_api.int_arg("limit", LIMIT_DEFAULT, 1, submissions.PAGE_MAX)
     try:
         kind = submissions.parse_kind(request.args.get("kind"))
         since = submissions.parse_since(request.args.get("since"))
@@ -230,9 +165,3 @@ def openapi_document():
     response = jsonify(openapi.document(request.host_url.rstrip("/")))
     response.headers["Access-Control-Allow-Origin"] = "*"  # a description, nothing private
     return response
-
-
-def _public_reason(item: Item) -> str | None:
-    if item.status != "rejected" or not item.decisions:
-        return None
-    return item.decisions[-1].reason or None

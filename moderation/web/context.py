@@ -4,23 +4,22 @@ from urllib.parse import urlsplit
 from flask import current_app, request, url_for
 
 from moderation import intake, tokens
+from moderation.community import readers
 from moderation.extensions import db
 from moderation.store import Item
 
 
-def reader_context(form_token: object, honeypot: object) -> intake.Context:
-    return make_context(current_app.secret_key, form_token, honeypot,
-                        ip=request.remote_addr or "",
-                        user_agent=request.headers.get("User-Agent", ""),
-                        referrer=request.headers.get("Referer", ""))
-
-
-def make_context(secret: str, form_token: object, honeypot: object, *, ip: str,
-                 user_agent: str, referrer: str) -> intake.Context:
-    """The context of a reader's post (quick_posts.py builds it without a request)."""
+def reader_context(form_token: object, honeypot: object, site_id: int,
+                   reader_token: object = None) -> intake.Context:
+    """The context of a reader's post: where from, when the form was served (a signed
+    token), the honeypot, and the address a reader token vouches for."""
+    secret = current_app.secret_key
     served = tokens.read_form_token(secret, form_token if isinstance(form_token, str) else "")
-    return intake.Context(ip=ip, user_agent=user_agent, referrer=referrer, form_served_at=served,
-                          honeypot=honeypot if isinstance(honeypot, str) else "")
+    return intake.Context(ip=request.remote_addr or "",
+                          user_agent=request.headers.get("User-Agent", ""),
+                          referrer=request.headers.get("Referer", ""), form_served_at=served,
+                          honeypot=honeypot if isinstance(honeypot, str) else "",
+                          verified_email=readers.verified_email(secret, site_id, reader_token))
 
 
 def status_url(token: str) -> str:
@@ -45,3 +44,11 @@ def safe_next(target: str | None) -> str:
             and not urlsplit(target).netloc:
         return target
     return url_for("review.queue")
+
+
+def public_link(endpoint: str, **values) -> str:
+    """An absolute link for a message that leaves the service (a mail): this service's
+    address as readers reach it (MODERATION_PUBLIC_URL), not this request's host."""
+    with current_app.test_request_context():
+        path = url_for(endpoint, **values)
+    return current_app.config["MODERATION_PUBLIC_URL"] + path

@@ -12,7 +12,8 @@ ERRORS = {400: "Malformed request: a URL, form or body that is not UTF-8 or hold
           401: "Send the site's API key as Authorization: Bearer <key>",
           403: "Origin not allowed to post to this site",
           404: "Unknown site, or bad or expired status token",
-          409: "The thread is closed to new comments",
+          409: "The thread is closed to new comments; a second report of one comment; no "
+               "mail to verify with",
           413: "Request body too large", 415: "Send application/json or form fields",
           422: "A field is invalid or unknown (`field` names it)", 429: "Too many requests",
           503: "The database is unavailable"}
@@ -54,6 +55,8 @@ def _schemas() -> dict:
                         html={"type": "string", "description": "Sanitised HTML"},
                         created_at=TIME, replies={"type": "array", "items": _ref("Comment")}),
         "CommentPage": _obj(site=STR, thread=STR, count={"type": "integer", "minimum": 0},
+                            closed={"type": "boolean",
+                                    "description": "The thread takes no new comments"},
                             comments={"type": "array", "items": _ref("Comment")},
                             next={"type": ["string", "null"],
                                   "description": "Pass as `after` for the next page"}),
@@ -67,13 +70,29 @@ def _schemas() -> dict:
                        "description": "An approved comment of this thread"},
             thread_url={"type": "string", "format": "uri"}, thread_title=STR,
             form_token={"type": "string", "description": "From GET .../form-token"},
-            website={"type": "string", "description": "Honeypot: leave empty"}),
+            website={"type": "string", "description": "Honeypot: leave empty"},
+            notify_replies={"type": ["boolean", "string"], "description": "Mail the author "
+                            "when a reply to this comment is published (true or \"1\")"},
+            reader_token={"type": "string", "description": "From GET .../readers/token once "
+                          "the author's address is verified"}),
+        "NewReport": _obj(["reason"], reason={"enum": ["spam", "abuse", "off_topic", "other"]},
+                          note={"type": "string", "maxLength": 500,
+                                "description": "Required with the reason other"},
+                          reader={"type": "string", "maxLength": 100,
+                                  "description": "The widget's key for this reader"},
+                          email={"type": "string", "format": "email"}),
+        "Accepted202": _obj(status=STR, message=STR),
+        "VerificationStarted": _obj(request={"type": "string", "description":
+                                             "Secret: pass it to GET .../readers/token"},
+                                    message=STR),
+        "ReaderToken": _obj(["status"], status={"enum": ["verified", "waiting"]},
+                            reader_token=STR),
         "Accepted": _obj(id=INT, status={"enum": STATUSES}, status_token=STR,
                          status_url={"type": "string", "format": "uri"}),
         "FormToken": _obj(token=STR, honeypot={"type": "string",
                                                "description": "Name of the honeypot field"}),
         "ItemStatus": _obj(id=INT, kind={"enum": list(KINDS)}, status={"enum": STATUSES},
-                           reason=NULLABLE_STR),
+                           reason=NULLABLE_STR, message=NULLABLE_STR),
         "Counts": _obj(counts={"type": "object", "additionalProperties":
                                {"type": "integer", "minimum": 0}}),
         "RecentComments": _obj(comments={"type": "array", "items": _obj(
@@ -143,6 +162,11 @@ def document(server_url: str) -> dict:
         "responses": {"202": _json("Accepted", "Stored; moderation follows"),
                       **{str(c): _json("Error", ERRORS[c])
                          for c in (400, 403, 404, 409, 413, 415, 422, 429, 503)}}}
+    token = _get("The reader token of a verification request once its link was opened",
+                 "ReaderToken", [SITE, _param("request", "query",
+                                              "The request id of the verification", STR, True)],
+                 (404,))
+    token["get"]["responses"]["202"] = _json("ReaderToken", "The link has not been opened yet")
     return {
         "openapi": "3.1.0",
         "info": {"title": "Reader desk moderation API", "version": "1",
@@ -162,6 +186,25 @@ def document(server_url: str) -> dict:
                 "responses": {"200": _json("Thread", "The thread as stored"),
                               **{str(c): _json("Error", ERRORS[c])
                                  for c in (400, 401, 404, 413, 415, 422, 503)}}}},
+            "/api/v1/sites/{site}/comments/{comment}/flags": {"post": {
+                "summary": "A reader reports a published comment (once per reader)",
+                "parameters": [SITE, _param("comment", "path", "The comment's id",
+                                            {"type": "integer"})],
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": _ref("NewReport")},
+                    "application/x-www-form-urlencoded": {"schema": _ref("NewReport")}}},
+                "responses": {"202": _json("Accepted202", "Recorded"),
+                              **{str(c): _json("Error", ERRORS[c])
+                                 for c in (400, 403, 404, 409, 413, 415, 422, 429, 503)}}}},
+            "/api/v1/sites/{site}/readers/verification": {"post": {
+                "summary": "Mail a link that verifies the reader's email address",
+                "parameters": [SITE],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": _obj(email={"type": "string", "format": "email"})}}},
+                "responses": {"202": _json("VerificationStarted", "Mail queued"),
+                              **{str(c): _json("Error", ERRORS[c])
+                                 for c in (400, 403, 404, 409, 413, 415, 422, 429, 503)}}}},
+            "/api/v1/sites/{site}/readers/token": token,
             "/api/v1/sites/{site}/form-token": _get(
                 "A signed form-served time for the anti-spam check", "FormToken", [SITE], (404,)),
             "/api/v1/status/{token}": _get(

@@ -16,8 +16,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from moderation import dossier, intake, lifecycle, review
+from moderation.community import reports, standing
 from moderation.extensions import db
 from moderation.store import KINDS, Site, utcnow
+from moderation.store.community import STANDINGS
 from moderation.web.context import safe_next
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -51,14 +53,14 @@ def _filters() -> review.Filters:
     sort = args.get("sort", "")
     if sort and sort not in review.SORTS:
         abort(400, f"unknown sort {sort!r}; use one of {', '.join(review.SORTS)}")
-    thread = args.get("thread", "")
-    if thread and not thread.isdigit():
-        abort(400, "thread must be a thread number")
+    thread = args.get("thread", "").strip()
+    if len(thread) > 200:
+        abort(400, "the thread to look for is too long (at most 200 characters)")
     text = args.get("q", "").strip()
     if len(text) > 200:
         abort(400, "the search text is too long (at most 200 characters)")
     return review.Filters(status=status, kind=kind, site=args.get("site") or None,
-                          thread_id=int(thread) if thread else None,
+                          thread=thread,
                           min_score=_score("min_score"), max_score=_score("max_score"),
                           text=text, sort=sort)
 
@@ -91,7 +93,7 @@ def queue():
         sites=db.session.scalars(select(Site.key).order_by(Site.key)).all(),
         queues=review.QUEUES, sorts=review.SORTS, reasons=lifecycle.REASONS,
         allowed=[a for a, to in review.ACTIONS.items()
-                 if to in lifecycle.TRANSITIONS[filters.status]],
+                 if to in lifecycle.TRANSITIONS[review.status_of(filters.status)]],
         labels=LABELS, action_keys=KEYS, now=utcnow(),
         since=review.latest_decision_id(db.session),
         undo_seconds=current_app.config["MODERATION_UNDO_SECONDS"],
@@ -132,6 +134,10 @@ def _item_page(item_id: int, status: int = 200):
         notes=dossier.notes(db.session, item_id), edits=dossier.edits(db.session, item_id),
         messages=dossier.messages(db.session, item_id), editable=found.status in dossier.EDITABLE,
         edit_title=title, edit_body=body, labels=LABELS, action_keys=KEYS,
+        reports=reports.of_item(db.session, item_id),
+        standings=standing.in_force(db.session, found.site_id, found.author_email,
+                                    found.ip_prefix),
+        standing_kinds=STANDINGS,
         undo_seconds=current_app.config["MODERATION_UNDO_SECONDS"]), status
 
 

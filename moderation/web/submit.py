@@ -1,11 +1,10 @@
 """Readers' HTML forms for news tips, deals, columns and press releases, and the
 submitter's status page."""
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from sqlalchemy import select
 
-from moderation import intake, tokens
+from moderation import intake, outcomes, tokens
 from moderation.extensions import db
-from moderation.store import SUBMISSION_KINDS, SubmitterMessage
+from moderation.store import SUBMISSION_KINDS
 from moderation.web import rate_limits
 from moderation.web.context import item_for_token, reader_context, status_url
 from moderation.web.forms import KIND_FIELDS, KIND_LABELS, form_class
@@ -34,7 +33,7 @@ def form(kind: str):
         try:
             item = intake.receive_submission(
                 db.session, site, kind, data, reader_context(form.form_token.data,
-                                                                 form.website.data))
+                                                                 form.website.data, site.id))
         except intake.IntakeError as exc:
             db.session.rollback()
             for name, message in exc.errors.items():
@@ -60,9 +59,5 @@ def thanks(token: str):
 @bp.get("/status/<token>")
 def status(token: str):
     item = item_for_token(token)
-    latest = item.decisions[-1] if item.decisions else None
-    # Only the latest decision's message: an older one may explain a state since undone.
-    message = latest and db.session.scalar(
-        select(SubmitterMessage.body).where(SubmitterMessage.decision_id == latest.id))
-    decision = latest if item.status == "rejected" else None
-    return render_template("submit/status.html", item=item, decision=decision, message=message)
+    return render_template("submit/status.html", item=item,
+                           outcome=outcomes.of(db.session, item))

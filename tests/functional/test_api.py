@@ -33,7 +33,8 @@ def test_post_json_answers_202_with_id_status_and_token(client, app):
     assert body["status_token"] and body["status_url"].endswith(body["status_token"])
     status = client.get(f"/api/v1/status/{body['status_token']}").get_json()
     # The tests' in-process worker has processed it by the time the answer is read.
-    assert status == {"id": body["id"], "kind": "comment", "status": "pending", "reason": None}
+    assert status == {"id": body["id"], "kind": "comment", "status": "pending", "reason": None,
+                      "message": None}
 
 
 def test_post_form_encoded(client):

@@ -147,7 +147,7 @@ def test_erase_asks_first_then_deletes_everything_and_keeps_others_replies(app, 
     news = make_item(app, kind="news", status="pending", author_email="ADA@example.org")
     with app.app_context():
         moderator = db.session.scalar(select(Moderator))
-        review.decide(db.session, news, "reject", moderator, message="Not for us, sorry.")
+        review.decide(db.session, news, "reject", moderator, reason="other", message="Not for us, sorry.")
         db.session.add(Note(item_id=news, moderator_id=moderator.id, actor="x", body="n",
                             created_at=utcnow()))
         db.session.commit()

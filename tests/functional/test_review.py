@@ -88,7 +88,7 @@ def test_the_same_action_sent_again_is_taken_as_done_once(client, app):
     first = client.post("/review/decide", data=form).get_json()["results"]
     again = client.post("/review/decide", data=form).get_json()["results"]
     assert first == again == [{"id": item_id, "ok": True, "status": "approved", "version": 3}]
-    spam = client.post("/review/decide", data={**form, "action": "reject"}).get_json()["results"]
+    spam = client.post("/review/decide", data={**form, "action": "reject", "reason": "spam"}).get_json()["results"]
     assert spam[0]["ok"] is False and "changed since you opened it" in spam[0]["error"]
     other = app.test_client()
     log_in(other, "other")

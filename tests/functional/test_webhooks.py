@@ -205,7 +205,7 @@ def test_a_rolled_back_decision_sends_nothing(app, client, receiver):
     item_id = post_comment(client).get_json()["id"]
     with app.app_context():
         moderator = db.session.scalar(select(Moderator))
-        review.decide(db.session, item_id, "reject", moderator)
+        review.decide(db.session, item_id, "reject", moderator, reason="other")
         db.session.rollback()  # e.g. the moderator's request failed after the decision
         db.session.commit()
     assert receiver.requests == [] and deliveries(app) == []

@@ -72,20 +72,31 @@ def test_a_detector_failure_holds_the_item_for_a_moderator(session):
     assert "could not run" in item.decisions[-1].note
 
 
-def test_auto_approve_only_for_authors_with_approved_items(session):
-    site = session.scalar(select(Site))
-    site.policy = {"auto_approve": True, "auto_approve_below": 0.5}
-    served = timedelta(minutes=1)
-    first = receive(session)
-    first.form_served_at = first.created_at - served
-    processing.process(session, first.id, Fixed(0.0))
-    assert first.status == "pending"  # no history yet
+def test_auto_approve_only_for_verified_regulars_never_for_a_typed_email(session):
+    """A regular (trusted_after approved items, none rejected lately) is auto-approved
+    only when the post carries a reader token for the address: anyone can type it."""
     from moderation import lifecycle
-    lifecycle.move(session, first, "approved")
-    second = receive(session, body="Another calm remark on the topic.")
-    second.form_served_at = second.created_at - served
-    processing.process(session, second.id, Fixed(0.0))
-    assert second.status == "approved"
+    site = session.scalar(select(Site))
+    site.policy = {"auto_approve": True, "auto_approve_below": 0.5, "trusted_after": 2}
+    served = timedelta(minutes=1)
+
+    def post(body, **ctx):
+        item = receive(session, body=body, **ctx)
+        item.form_served_at = item.created_at - served
+        processing.process(session, item.id, Fixed(0.0))
+        return item
+    history = [post(f"An earlier calm remark number {n}.") for n in range(2)]
+    assert [i.status for i in history] == ["pending", "pending"]  # no history yet
+    for item in history:
+        lifecycle.move(session, item, "approved")
+    typed = post("Another calm remark on the topic.")
+    assert typed.status == "pending" and not typed.verified_reader  # the address alone
+    verified = post("A third calm remark on the topic.", verified_email="ada@example.org")
+    assert verified.verified_reader and verified.status == "approved"
+    assert "verified regular" in verified.decisions[-1].note
+    lifecycle.move(session, typed, "rejected", reason="abuse")
+    again = post("A fourth calm remark on the topic.", verified_email="ada@example.org")
+    assert again.status == "pending"  # a rejection in the last 90 days
 
 
 CAMPAIGN = ("Earn 500 dollars a day from home with our simple method, "

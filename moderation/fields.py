@@ -42,6 +42,7 @@ class Checker:
         self.data, self.errors = data, {}
 
     def text(self, field: str, max_length: int, **options) -> str:
+        """The field checked (options: required, kind, label), or "" with its error kept."""
         try:
             return _text(self.data, field, max_length, **options)
         except IntakeError as exc:
@@ -126,13 +127,19 @@ def check_field(field: str, value: object, max_length: int, *, kind: str = "text
     return _text({field: value}, field, max_length, required=required, kind=kind)
 
 
+# How a reader knows the fields they fill in: the words of the errors they read.
+LABELS = {"body": "Your text", "author_name": "Your name", "author_email": "Your email address",
+          "title": "The title", "note": "The note"}
+
+
 def _text(data: Mapping[str, object], field: str, max_length: int, *, required: bool = False,
-          kind: str = "text") -> str:
+          kind: str = "text", label: str = "") -> str:
     """The field as stripped text, checked for type, length and format."""
+    label = label or LABELS.get(field, field)
     value = data.get(field)
     if value is None or value == "":
         if required:
-            raise IntakeError(field, f"{field} is required")
+            raise IntakeError(field, f"{label} is required")
         return ""
     if not isinstance(value, str):
         raise IntakeError(field, f"{field} must be a string")
@@ -142,9 +149,10 @@ def _text(data: Mapping[str, object], field: str, max_length: int, *, required: 
         raise IntakeError(field, f"{field} is not valid Unicode (a lone surrogate)")
     value = value.strip()
     if not value and required:
-        raise IntakeError(field, f"{field} must not be empty")
+        raise IntakeError(field, f"{label} must not be empty")
     if len(value) > max_length:
-        raise IntakeError(field, f"{field} is too long ({len(value)} characters; at most {max_length})")
+        raise IntakeError(field, f"{label} is too long: {len(value):,} characters; the limit "
+                                 f"is {max_length:,}")
     if kind != "text" and LINE_BREAK.search(value):
         raise IntakeError(field, f"{field} must be a single line")
     if value and kind in CHECKS:

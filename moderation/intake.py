@@ -88,7 +88,7 @@ def check_comment(thread_key: str, data: Mapping[str, object]) -> CheckedComment
         raise IntakeError("thread", "thread key must be 1-200 visible characters")
     check = Checker(data)
     author = check.author()
-    body = check.text("body", BODY_MAX["comment"], required=True)
+    body = check.text("body", BODY_MAX["comment"], required=True, label="Your comment")
     thread_url = check.text("thread_url", URL_MAX, kind="url")
     thread_title = check.text("thread_title", TITLE_MAX, kind="line")
     notify = data.get("notify_replies") in YES

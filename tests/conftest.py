@@ -1,8 +1,10 @@
 """Fast-layer fixtures: a fresh app and a fresh SQLite database for every test, Celery
 tasks executed in-process (Celery's own testing setting, task_always_eager: a wake-up
 then works the queue before the request returns), CSRF switched on."""
+import os
 import re
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
@@ -26,6 +28,21 @@ def statements_run(*engines):
     finally:
         for engine in engines:
             event.remove(engine, "before_cursor_execute", record)
+
+
+def pytest_configure(config):
+    # One model cache for every app and process the tests start (workers, `flask serve`
+    # in a folder of its own inherit it): the toxicity model trained from the shipped
+    # data is built once per checkout (~15 s of CPU), then loaded (~0.1 s).
+    os.environ.setdefault("MODERATION_MODEL_CACHE",
+                          str(Path(__file__).resolve().parent.parent / "instance" / "model-cache"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def toxicity_model():
+    """Build (or load) the default toxicity model before any test waits on a worker."""
+    from moderation.toxicity import default
+    return default.default_detector(Path(os.environ["MODERATION_MODEL_CACHE"]))
 
 
 def in_process_celery(queue: str = "moderation") -> dict:

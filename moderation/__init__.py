@@ -16,6 +16,8 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
     from moderation.mainsite import page_cache, webhooks
     from moderation.spam import learning
     from moderation.store import database, outbox
+    from moderation.toxicity import default as toxicity_default
+    from moderation.toxicity import learning as toxicity_learning
     from workers import DISPATCH, celery_init_app, wake
 
     instance = (os.environ if env is None else env).get("MODERATION_INSTANCE_PATH") \
@@ -47,7 +49,9 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
     # Who acts on a committed outbox event: in the committing process, the page cache;
     # in a worker (workers/outbox.py), webhooks and learning.
     outbox.install(app, [announcements.committed, lambda _events: wake(app, DISPATCH)])
-    app.extensions["outbox_dispatch"] = [webhooks.on_event, learning.on_event]
+    app.extensions["outbox_dispatch"] = [webhooks.on_event, learning.on_event,
+                                         toxicity_learning.on_event]
+    toxicity_default.configure(app.config["MODERATION_MODEL_CACHE"])
 
     web.register(app)
     cli.register(app)

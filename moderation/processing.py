@@ -8,11 +8,14 @@ from moderation import lifecycle, sanitising
 from moderation.spam import duplicates, learning, scorer
 from moderation.spam.signals import Sample, Signal
 from moderation.store import Item
+from moderation.toxicity import policy as toxicity_policy
+from moderation.toxicity import scoring as toxicity
 
 DEFAULT_POLICY = {
     "spam_threshold": scorer.SPAM_THRESHOLD,
     "auto_approve": False,        # pre-moderation unless the site opts in
     "auto_approve_below": 0.2,
+    **toxicity_policy.DEFAULTS,
 }
 
 
@@ -49,18 +52,20 @@ def claim(session: Session, limit: int) -> list[int]:
         .with_for_update(skip_locked=True)))
 
 
-def process(session: Session, item_id: int, classifier=None) -> Item | None:
+def process(session: Session, item_id: int, classifier=None, detector=None) -> Item | None:
     """Sanitise, score and route item `item_id` if it is still received (not committed).
-    Returns the item, or None when it does not exist. `classifier` defaults to the
-    active model version."""
+    Returns the item, or None when it does not exist. `classifier` and `detector`
+    (toxicity) default to the active model versions."""
     item = session.get(Item, item_id, with_for_update=True, populate_existing=True)
     if item is None or item.status != "received":
         return item
-    _process_locked(session, item, classifier_for(session) if classifier is None else classifier)
+    _process_locked(session, item, classifier_for(session) if classifier is None else classifier,
+                    toxicity.detector_for(session) if detector is None else detector)
     return item
 
 
-def process_many(session: Session, ids: list[int], classifier=None) -> list[Item]:
+def process_many(session: Session, ids: list[int], classifier=None,
+                 detector=None) -> list[Item]:
     """process() for several items in one transaction (not committed): the received ones
     are locked in one statement, in id order (so two workers never wait on each other
     in a cycle), and handled in that order, each seeing what the ones before it stored.
@@ -70,8 +75,9 @@ def process_many(session: Session, ids: list[int], classifier=None) -> list[Item
         .with_for_update().execution_options(populate_existing=True)))
     if items:
         classifier = classifier_for(session) if classifier is None else classifier
+        detector = toxicity.detector_for(session) if detector is None else detector
         for item in items:
-            _process_locked(session, item, classifier)
+            _process_locked(session, item, classifier, detector)
     return items
 
 
@@ -83,12 +89,15 @@ def classifier_for(session: Session):
         return Unavailable(exc)
 
 
-def _process_locked(session: Session, item: Item, classifier) -> None:
+def _process_locked(session: Session, item: Item, classifier, detector) -> None:
     # Reads first, then the item's changes: they reach the database in one flush.
     body_html = sanitising.clean(item.body_raw, item.kind)
     policy = policy_of(item)
     sample = sample_of(item)
     result = scorer.score(sample, policy, session, classifier)
+    toxic, signal = toxicity.assess(detector, item.body_raw, policy)
+    result = scorer.Score(result.value, [*result.signals, signal])  # weight 0: spam unchanged
+    item.toxicity, item.toxic_spans = (toxic.score, toxic.spans) if toxic else (None, None)
     duplicates.remember(session, item.id, item.body_raw, item.created_at)
     to, note = route(session, item, result, policy)
     item.show(body_html)
@@ -118,6 +127,9 @@ def route(session: Session, item: Item, result: scorer.Score, policy: dict) -> t
         return "pending", "held for a moderator: a detector could not run"
     if result.value >= policy["spam_threshold"]:
         return "spam", f"score {result.value:.2f} >= {policy['spam_threshold']}"
+    if item.toxicity is not None and item.toxicity >= policy["toxicity_hold_above"]:
+        return "pending", (f"score {result.value:.2f}; held: toxicity {item.toxicity:.2f} >= "
+                           f"{policy['toxicity_hold_above']}")
     if policy["auto_approve"] and result.value < policy["auto_approve_below"] \
             and _has_approved_items(session, item):
         return "approved", f"score {result.value:.2f}, author has approved items"

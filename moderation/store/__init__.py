@@ -12,6 +12,7 @@ from moderation.store.core import (
 from moderation.store.intake import IdempotencyKey
 from moderation.store.outbox import Event
 from moderation.store.spam import Fingerprint, FingerprintBand, SpamModel, TrainingExample
+from moderation.store.toxicity import Nudge, ToxicityExample, ToxicityModel
 from moderation.store.webhooks import (
            WEBHOOK_EVENTS,
            WebhookDelivery,
@@ -23,4 +24,5 @@ from moderation.store.workplace import AuditEvent, ItemEdit, LoginThrottle, Note
 __all__ = ["KINDS", "SUBMISSION_KINDS", "Decision", "Item", "Moderator", "Site", "Thread",
            "utcnow", "IdempotencyKey", "Event", "AuditEvent", "ItemEdit", "LoginThrottle", "Note",
            "SubmitterMessage", "WEBHOOK_EVENTS", "WebhookDelivery", "WebhookEndpoint",
-           "WebhookEvent", "Fingerprint", "FingerprintBand", "SpamModel", "TrainingExample"]
+           "WebhookEvent", "Fingerprint", "FingerprintBand", "SpamModel", "TrainingExample",
+           "Nudge", "ToxicityExample", "ToxicityModel"]

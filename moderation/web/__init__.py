@@ -19,10 +19,11 @@ from moderation.web import (
     security,
     sites_admin,
     submit,
+    toxicity_admin,
 )
 
 BLUEPRINTS = (admin, api, auth, feeds, ops, policy_admin, privacy_admin, review, sites_admin,
-              submit)
+              submit, toxicity_admin)
 
 
 def register(app: Flask) -> None:

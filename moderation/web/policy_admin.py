@@ -13,6 +13,9 @@ from moderation.extensions import db
 from moderation.processing import DEFAULT_POLICY
 from moderation.spam import learning, words
 from moderation.store import Site
+from moderation.toxicity import learning as toxicity_learning
+from moderation.toxicity import nudge
+from moderation.toxicity import policy as toxicity_policy
 from moderation.web.guards import admin_required
 
 bp = Blueprint("policy_admin", __name__, url_prefix="/admin", cli_group="spam-model")
@@ -39,6 +42,7 @@ def parse_policy(form) -> dict:
             raise ValueError(f"{name.replace('_', ' ')} must be between 0 and 1")
         policy[name] = value
     policy["auto_approve"] = form.get("auto_approve") == "1"
+    policy.update(toxicity_policy.parse(form))
     return policy
 
 
@@ -47,7 +51,7 @@ def parse_policy(form) -> dict:
 def policy_list():
     sites = db.session.scalars(select(Site).order_by(Site.key)).all()
     return render_template("admin/policy.html", sites=sites, defaults=DEFAULT_POLICY,
-                           default_suspect=words.DEFAULT_SUSPECT)
+                           default_suspect=words.DEFAULT_SUSPECT, nudges=nudge.tally(db.session))
 
 
 @bp.post("/policy/<site_key>")
@@ -71,7 +75,9 @@ def update_policy(site_key: str):
 @admin_required
 def models_list():
     return render_template("admin/models.html", versions=learning.versions(db.session),
-                           waiting=learning.waiting_examples(db.session))
+                           waiting=learning.waiting_examples(db.session),
+                           toxicity_versions=toxicity_learning.versions(db.session),
+                           toxicity_waiting=toxicity_learning.waiting_examples(db.session))
 
 
 @bp.post("/models/<int:model_id>/activate")

@@ -57,7 +57,8 @@ def _filters() -> review.Filters:
     return review.Filters(status=status, kind=kind, site=args.get("site") or None,
                           thread_id=int(thread) if thread else None,
                           min_score=_score("min_score"), max_score=_score("max_score"),
-                          text=text, sort=sort)
+                          min_toxicity=_score("min_toxicity"),
+                          max_toxicity=_score("max_toxicity"), text=text, sort=sort)
 
 
 def _score(name: str) -> float | None:

@@ -30,10 +30,13 @@ LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
 SURROGATE = re.compile(r"[\ud800-\udfff]")
 # Every field POST .../comments takes (openapi.py's NewComment lists the same): the
 # comment's own, then the anti-spam pair the embed sends (GET .../form-token names the
-# honeypot, `website`). Anything else is refused, so a misspelt field is not lost quietly.
+# honeypot, `website`), and `nudged` ("1": the reader was asked to reconsider it and
+# sends it anyway, toxicity/nudge.py). Anything else is refused, so a misspelt field is
+# not lost quietly.
 ANTI_SPAM_FIELDS = ("form_token", "website")
+NUDGED = "nudged"
 COMMENT_FIELDS = ("author_name", "author_email", "body", "parent_id", "thread_url",
-                  "thread_title", *ANTI_SPAM_FIELDS)
+                  "thread_title", *ANTI_SPAM_FIELDS, NUDGED)
 
 # kind -> {field: (type, required)}; types are checked by _field() below.
 KIND_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
@@ -245,6 +248,9 @@ def check_fields(data: Mapping[str, object], allowed: tuple[str, ...]) -> None:
             shown = name[:80]
             raise IntakeError(shown, f"unknown field {shown!r}; the fields taken here are "
                                      f"{', '.join(allowed)}")
+        if name == NUDGED and value not in (None, "", "0", "1"):
+            raise IntakeError(name, 'nudged must be "1" (the reader was asked to reconsider) '
+                                    'or left out')
         if name in ANTI_SPAM_FIELDS and value is not None:
             if not isinstance(value, str):
                 raise IntakeError(name, f"{name} must be a string")

@@ -55,6 +55,11 @@ textarea{min-height:7em;resize:vertical}
 .moderation-replying{margin:0;display:flex;align-items:center;gap:.25em;flex-wrap:wrap}
 .moderation-cancel{font-size:1.2em;line-height:1;margin:0}
 .moderation-status{margin:0;font-weight:600}
+.moderation-nudge{border-left:3px solid var(--moderation-nudge,#e0a800);padding:.25em .75em;display:grid;gap:.5em}
+.moderation-nudge p{margin:0}
+.moderation-nudge-text{white-space:pre-wrap;overflow-wrap:anywhere;margin:0;color:var(--m)}
+.moderation-nudge mark{background:var(--moderation-mark,#ffe08a);color:inherit}
+.moderation-anyway{justify-self:start;border:1px solid var(--a);padding:.4em 1em;background:transparent;color:var(--a)}
 .moderation-hp{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 `;
 
@@ -146,7 +151,7 @@ textarea{min-height:7em;resize:vertical}
       path: `/sites/${enc(site)}/threads/${enc(thread)}`,
       key: `moderation:pending:${site}:${thread}`,
       arts: new Map(), // id -> <article>, approved and own
-      next: null, parent: null, token: null, tokenAt: 0, hp: 'website', busy: false, attempt: null,
+      next: null, parent: null, token: null, tokenAt: 0, hp: 'website', busy: false, attempt: null, nudged: false,
     };
 
     const count = h('h2', { class: 'moderation-count' }, 'Loading comments\u2026');
@@ -180,6 +185,12 @@ textarea{min-height:7em;resize:vertical}
       h('button', { type: 'button', class: 'moderation-cancel', 'aria-label': 'Cancel reply', onclick: () => cancelReply(true) }, '\u00d7'));
     const formError = h('p', { class: 'moderation-error moderation-form-error', role: 'alert', hidden: true });
     const submit = h('button', { type: 'submit', class: 'moderation-submit' }, 'Post comment');
+    // The nudge: a comment that may come across as uncivil is not stored at first; the
+    // reader sees why (the words marked) and may change it or post it anyway, once.
+    const nudgeMessage = h('p', { class: 'moderation-nudge-message' });
+    const nudgeText = h('blockquote', { class: 'moderation-nudge-text' });
+    const anyway = h('button', { type: 'button', class: 'moderation-anyway', onclick: () => form.requestSubmit() }, 'Post anyway');
+    const nudgeBox = h('div', { class: 'moderation-nudge', role: 'alert', hidden: true }, nudgeMessage, nudgeText, anyway);
     const status = h('p', { class: 'moderation-status', role: 'status', 'aria-live': 'polite' });
     const form = h('form', { class: 'moderation-form', onsubmit: post },
       h('h3', { class: 'moderation-form-title' }, 'Leave a comment'),
@@ -188,7 +199,7 @@ textarea{min-height:7em;resize:vertical}
       field('author_name', 'Name', name),
       field('author_email', 'Email', email, 'Never published.'),
       h('div', { class: 'moderation-hp', 'aria-hidden': 'true' }, h('label', { for: 'f-hp' }, 'Leave this field empty'), hp),
-      formError, submit, status);
+      formError, nudgeBox, submit, status);
     wrap.append(form);
     getToken(); // now, not at submit: the server times from when the form was served
 
@@ -339,6 +350,29 @@ textarea{min-height:7em;resize:vertical}
       if (refocus) (p && p.button.isConnected ? p.button : body).focus();
     }
 
+    // The text with the words the service named (UTF-16 offsets, as JavaScript indexes
+    // strings) in <mark>, built as nodes: nothing of it is parsed as HTML.
+    function marked(text, words) {
+      const out = [];
+      let at = 0;
+      objects(words).slice().sort((a, b) => a.start - b.start).forEach((w) => {
+        const s = Number(w.start), e = Number(w.end);
+        if (!(Number.isInteger(s) && Number.isInteger(e) && at <= s && s < e && e <= text.length)) return;
+        out.push(text.slice(at, s), h('mark', null, text.slice(s, e)));
+        at = e;
+      });
+      out.push(text.slice(at));
+      return out;
+    }
+
+    function nudge(err, text) {
+      S.nudged = true; // asked once: the next post of this comment goes through
+      nudgeMessage.textContent = typeof err.message === 'string' ? err.message : 'Would you like to change your comment?';
+      nudgeText.replaceChildren(...marked(text, err.words));
+      nudgeBox.hidden = false;
+      anyway.focus();
+    }
+
     function fail(r) {
       const err = (r.data && r.data.error) || {};
       const retry = r.res && r.res.headers.get('Retry-After');
@@ -382,6 +416,7 @@ textarea{min-height:7em;resize:vertical}
           form_token: S.token || '',
         };
         payload[S.hp] = hp.value;
+        if (S.nudged) payload.nudged = '1';
         if (S.parent) payload.parent_id = S.parent.id;
         // One Idempotency-Key per comment: a retry of the same comment (ours after a lost
         // answer, or the reader's click after a failure) can never store it twice.
@@ -398,8 +433,12 @@ textarea{min-height:7em;resize:vertical}
           await new Promise((done) => setTimeout(done, wait));
           r = await send();
         }
+        const err = r.data && r.data.error;
+        if (r.status === 422 && err && err.code === 'nudge') return nudge(err, payload.body);
         if (!r.ok || !r.data || r.data.id == null) return fail(r);
         S.attempt = null;
+        S.nudged = false;
+        nudgeBox.hidden = true;
         const d = r.data;
         const entry = {
           id: d.id, status_token: d.status_token, author_name: payload.author_name, body: payload.body,

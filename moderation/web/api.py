@@ -9,6 +9,8 @@ from moderation.extensions import db
 from moderation.mainsite import embed, submissions
 from moderation.sites import SiteInfo
 from moderation.store import Item, Site
+from moderation.toxicity import learning as toxicity_learning
+from moderation.toxicity import nudge
 from moderation.web import cors, openapi, parsing, rate_limits
 from moderation.web.context import item_for_token, reader_context, status_url
 from workers import wake
@@ -124,9 +126,15 @@ def post_comment(site_key: str, thread_key: str):
         return jsonify(first.body), first.status_code
     comment = intake.check_comment(thread_key, data)
     context = reader_context(data.get("form_token"), data.get("website"))
+    reader = nudge.reader_key(current_app.secret_key, site.id, "thread:" + thread_key,
+                              comment.author_email)
+    if (asked := _nudge(site, reader, comment.body, data)) is not None:
+        return asked
     item = intake.receive_comment(db.session, site, thread_key, comment, context,
                                   _allowed_origins(site))
     db.session.flush()
+    if data.get(intake.NUDGED) == "1":
+        nudge.resolve(db.session, reader, comment.body, item.id)
     token = tokens.status_token(current_app.secret_key, item.id)
     answer = idempotency.Answer(202, {"id": item.id, "status": item.status,
                                       "status_token": token, "status_url": status_url(token)})
@@ -142,6 +150,23 @@ def post_comment(site_key: str, thread_key: str):
         return jsonify(first.body), first.status_code  # a concurrent retry stored it first
     wake(current_app)
     return jsonify(answer.body), answer.status_code
+
+
+def _nudge(site: SiteInfo, reader: str, text: str, data: dict):
+    """The 422 "nudge" answer when the comment scores at or above the site's nudge
+    threshold and the reader was not asked yet: nothing of the comment is stored, the
+    nudge is counted. None to go on. Uses a stored or cached model only: a process that
+    has none does not nudge rather than make the reader wait for a training run."""
+    detector = toxicity_learning.active_detector(db.session, max_age=10, build=False)
+    asked = nudge.ask(detector, site.policy, text, data.get(intake.NUDGED) == "1")
+    if asked is None:
+        return None
+    nudge.record(db.session, site.id, reader, text, asked)
+    db.session.commit()
+    sent = data.get("body") or ""
+    shift = len(sent) - len(sent.lstrip())
+    return jsonify(error={"code": "nudge", "field": "body", "message": nudge.MESSAGE,
+                          "words": nudge.words(text, asked, shift)}), 422
 
 
 @bp.put("/sites/<site_key>/threads/<path:thread_key>")

@@ -14,7 +14,10 @@ ERRORS = {400: "Malformed request: a URL, form or body that is not UTF-8 or hold
           404: "Unknown site, or bad or expired status token",
           409: "The thread is closed to new comments",
           413: "Request body too large", 415: "Send application/json or form fields",
-          422: "A field is invalid or unknown (`field` names it)", 429: "Too many requests",
+          422: "A field is invalid or unknown (`field` names it); for a new comment, also "
+               "the code `nudge`: it may come across as uncivil, `words` names why, nothing "
+               "was stored, and sending it again with `nudged` = \"1\" stores it",
+          429: "Too many requests",
           503: "The database is unavailable"}
 
 
@@ -45,7 +48,11 @@ def _schemas() -> dict:
                     "thread": _obj(key=STR, url=STR, title=STR),
                     "parent_id": {"type": ["integer", "null"]}}
     return {
-        "Error": _obj(error=_obj(code=STR, field=NULLABLE_STR, message=STR)),
+        "Error": _obj(error=_obj(
+            ["code", "field", "message"], code=STR, field=NULLABLE_STR, message=STR,
+            words={"type": "array", "description": "With code `nudge`: the words behind "
+                   "the toxicity score; offsets in UTF-16 code units into the body as sent",
+                   "items": _obj(word=STR, start=INT, end=INT)})),
         "ThreadInfo": _obj(["url"], url={"type": "string", "format": "uri", "maxLength": 2000,
                                          "description": "A page on one of the site's allowed origins"},
                            title={"type": "string", "maxLength": 200}),
@@ -67,7 +74,9 @@ def _schemas() -> dict:
                        "description": "An approved comment of this thread"},
             thread_url={"type": "string", "format": "uri"}, thread_title=STR,
             form_token={"type": "string", "description": "From GET .../form-token"},
-            website={"type": "string", "description": "Honeypot: leave empty"}),
+            website={"type": "string", "description": "Honeypot: leave empty"},
+            nudged={"enum": ["1", "0", ""], "description": "\"1\": the reader was asked to "
+                    "reconsider this comment (a 422 `nudge`) and sends it anyway"}),
         "Accepted": _obj(id=INT, status={"enum": STATUSES}, status_token=STR,
                          status_url={"type": "string", "format": "uri"}),
         "FormToken": _obj(token=STR, honeypot={"type": "string",

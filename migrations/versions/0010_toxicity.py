@@ -20,6 +20,7 @@ def upgrade():
     op.add_column("item", sa.Column("toxicity", sa.Float(), nullable=True))
     op.add_column("item", sa.Column("toxic_spans", sa.JSON(), nullable=True))
     op.create_index("ix_item_status_toxicity", "item", ["status", "toxicity", "id"])
+    op.create_index("ix_item_site_status_toxicity", "item", ["site_id", "status", "toxicity", "id"])
 
     op.create_table(
         "toxicity_model",
@@ -75,6 +76,7 @@ def downgrade():
     op.drop_table("toxicity_example")
     op.drop_index("ix_toxicity_model_is_active", table_name="toxicity_model")
     op.drop_table("toxicity_model")
+    op.drop_index("ix_item_site_status_toxicity", table_name="item")
     op.drop_index("ix_item_status_toxicity", table_name="item")
     op.drop_column("item", "toxic_spans")
     op.drop_column("item", "toxicity")

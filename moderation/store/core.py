@@ -63,8 +63,10 @@ class Item(db.Model):
         Index("ix_item_ip_prefix_created", "ip_prefix", "created_at"),
         Index("ix_item_ip_prefix_status", "ip_prefix", "status"),
         Index("ix_item_body_hash_created", "body_hash", "created_at"),
-        # The queue sorted by toxicity, most toxic first (review.queue).
+        # The queue sorted by toxicity, most toxic first (review.queue), of every site
+        # or of one.
         Index("ix_item_status_toxicity", "status", "toxicity", "id"),
+        Index("ix_item_site_status_toxicity", "site_id", "status", "toxicity", "id"),
         # Items still holding a full IP address, by age: what the privacy purge reads.
         Index("ix_item_full_ip_created", "created_at", postgresql_where=text("ip <> ip_prefix"),
               sqlite_where=text("ip <> ip_prefix")),

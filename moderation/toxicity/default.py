@@ -9,6 +9,7 @@ that need it at once build it once (a file lock). The cache is derived data: del
 costs one build. A fresh install stores it as toxicity model version 1 (learning.py),
 so production processes read it from the database, not from here."""
 import fcntl
+import functools
 import hashlib
 import json
 import logging
@@ -30,6 +31,7 @@ def configure(folder: str | os.PathLike) -> None:
     _folder[0] = Path(folder)
 
 
+@functools.cache  # the data file does not change under a running process
 def cache_key() -> str:
     made_of = json.dumps([training.data_hash(), training.SETTINGS, FEATURES_VERSION],
                          sort_keys=True)

@@ -91,7 +91,12 @@ def test_the_cache_is_named_by_what_the_model_is_made_of(tmp_path, monkeypatch):
     first = default.cache_path(tmp_path)
     assert first.parent == tmp_path and first.name.startswith("toxicity-")
     monkeypatch.setitem(training.SETTINGS, "doc_C", 1.0)
-    assert default.cache_path(tmp_path) != first  # other settings: another build
+    default.cache_key.cache_clear()
+    try:
+        assert default.cache_path(tmp_path) != first  # other settings: another build
+    finally:
+        monkeypatch.undo()
+        default.cache_key.cache_clear()
     assert default.default_detector(tmp_path, build=False) is None  # never trains unasked
 
 

@@ -107,6 +107,8 @@ class Stack:
     def env(self) -> dict:
         return {**os.environ, "DATABASE_URL": self.pg.url, "CELERY_BROKER_URL": self.redis.url,
                 "SECRET_KEY": "fault-lab-not-a-real-secret", "MODERATION_WAKE_SECONDS": "1",
+                # The pages the posts name as their thread (bench/load.py, bench/phases.py).
+                "MODERATION_DEFAULT_ORIGINS": "https://news.example",
                 "MODERATION_SWEEP_SECONDS": "1", "PYTHONUNBUFFERED": "1",
                 # Hundreds of posts a second from 127.0.0.1 with few emails: no limits.
                 "MODERATION_RATE_PER_IP": "off", "MODERATION_RATE_PER_EMAIL": "off"}

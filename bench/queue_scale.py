@@ -1,5 +1,5 @@
-"""How the review queue scales: its first page and a filtered page, timed in PostgreSQL
-with 10k and with 1M items, printed as a ratio (target <= 1.5x).
+"""How the review queue scales: its first page, a filtered page and the toxicity sort,
+timed in PostgreSQL with 10k and with 1M items, printed as a ratio (target <= 1.5x).
 
     python bench/queue_scale.py [--host 127.0.0.1] [--small 10000] [--large 1000000]
 
@@ -32,7 +32,7 @@ FILTERED = review.Filters(status="pending", site="gazette", kind="comment",
 LOAD = """
 INSERT INTO item (site_id, kind, status, version, thread_id, title, body_raw, body_html,
                   body_hash, fields, author_name, author_email, ip, ip_prefix, user_agent,
-                  referrer, honeypot, score, signals, created_at, decided_at)
+                  referrer, honeypot, score, signals, created_at, decided_at, toxicity)
 SELECT s.ids[1 + g %% 4],
        (ARRAY['comment','comment','comment','news','deal'])[1 + g %% 5],
        CASE WHEN g %% 100 < 6 THEN 'pending' WHEN g %% 100 < 9 THEN 'spam'
@@ -41,7 +41,8 @@ SELECT s.ids[1 + g %% 4],
        '<p>Reader comment number ' || g || '</p>', md5(g::text), '{}', 'Reader ' || (g %% 5000),
        'reader' || (g %% 5000) || '@example.org', '', '192.0.' || (g %% 250) || '.0/24', '', '',
        '', (g::bigint * 7919 %% 1000) / 1000.0, '[]',
-       TIMESTAMP '2026-01-01' + make_interval(secs => g * 2.0), NULL
+       TIMESTAMP '2026-01-01' + make_interval(secs => g * 2.0), NULL,
+       CASE WHEN g %% 50 = 0 THEN NULL ELSE (g::bigint * 104729 %% 1000) / 1000.0 END
 FROM generate_series(%(first)s::int, %(last)s::int) AS g,
      (SELECT array_agg(id ORDER BY id) AS ids FROM site) AS s
 """
@@ -76,7 +77,10 @@ def measure(app, label: str) -> dict[str, float]:
     figures = {"first page": timed(app, review.Filters()),
                "second page": timed(app, review.Filters(), after=second),
                "filtered page": timed(app, FILTERED),
-               "newest first": timed(app, review.Filters(status="approved"))}
+               "newest first": timed(app, review.Filters(status="approved")),
+               "most toxic": timed(app, review.Filters(sort="toxicity")),
+               "toxic, filtered": timed(app, review.Filters(sort="toxicity", min_toxicity=0.75,
+                                                            site="gazette"))}
     print(f"{label}: {total:,} items")
     for name, ms in figures.items():
         print(f"  {name:<14} {ms:7.2f} ms")

@@ -17,6 +17,8 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
     from moderation.mainsite import page_cache, webhooks
     from moderation.spam import learning
     from moderation.store import database, outbox
+    from moderation.toxicity import default as toxicity_default
+    from moderation.toxicity import learning as toxicity_learning
     from moderation.web.context import public_link
     from workers import DISPATCH, celery_init_app, wake
 
@@ -52,7 +54,9 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
     links = notices.Links(app.secret_key, bool(app.config["MAIL_SERVER"]),
                           lambda token: public_link("community.unsubscribe", token=token))
     app.extensions["outbox_dispatch"] = [webhooks.on_event, learning.on_event,
+                                         toxicity_learning.on_event,
                                          lambda session, event: notices.on_reply(session, event, links)]
+    toxicity_default.configure(app.config["MODERATION_MODEL_CACHE"])
 
     web.register(app)
     cli.register(app)

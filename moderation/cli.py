@@ -16,6 +16,7 @@ from moderation.extensions import db
 from moderation.importers import commands as importer_commands
 from moderation.spam import learning
 from moderation.store import Item, Moderator, utcnow
+from moderation.toxicity import learning as toxicity_learning
 
 
 def register(app: Flask) -> None:
@@ -24,13 +25,17 @@ def register(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db():
         """Create or upgrade the schema (Alembic migrations), the default site and, on
-        a fresh install, the spam model trained from the shipped corpora (version 1)."""
+        a fresh install, the spam and toxicity models trained from the shipped data
+        (version 1 of each)."""
         upgrade()
         sites.ensure_default(db.session)
         model = learning.store_default(db.session)
+        toxicity = toxicity_learning.store_default(db.session)
         db.session.commit()
         if model is not None:
             click.echo(f"spam model v{model.id} trained from the shipped corpora")
+        if toxicity is not None:
+            click.echo(f"toxicity model v{toxicity.id} trained from the shipped data")
         click.echo(f"database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
     @app.cli.command("create-moderator")

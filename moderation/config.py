@@ -69,6 +69,9 @@ def load(instance_path: str, env: Mapping[str, str] | None = None,
         "MODERATION_RATE_PER_EMAIL": env.get("MODERATION_RATE_PER_EMAIL", "10/minute;60/hour"),
         # Full IP addresses are kept this long, then cut to their network (privacy.py).
         "MODERATION_IP_DAYS": int(env.get("MODERATION_IP_DAYS", 30)),
+        # Where models trained from the shipped data are kept between processes
+        # (toxicity/default.py): a build costs ~15 s of CPU, a load ~0.1 s.
+        "MODERATION_MODEL_CACHE": env.get("MODERATION_MODEL_CACHE") or str(instance / "model-cache"),
         # Webhooks to private, loopback or link-local addresses (an intranet CMS).
         "MODERATION_WEBHOOK_PRIVATE": env.get("MODERATION_WEBHOOK_PRIVATE", "") == "1",
         **_accounts(env),
@@ -200,6 +203,8 @@ def celery_settings(broker_url: str, queue: str = "moderation", *, wake_seconds:
             "close-threads": {"task": "moderation.close_threads", "schedule": sweep_seconds},
             # Moderators' spam / not-spam verdicts, applied as a new model version.
             "learn-spam": {"task": "moderation.learn_spam", "schedule": learn_seconds},
+            # Moderators' abuse rejections and approvals of held items, likewise.
+            "learn-toxicity": {"task": "moderation.learn_toxicity", "schedule": learn_seconds},
             # Full IP addresses older than MODERATION_IP_DAYS cut to their network.
             "purge-ips": {"task": "moderation.purge_ips", "schedule": 3600},
             # Idempotency keys past their day, and outbox events dispatched long ago.

@@ -31,10 +31,12 @@ from moderation.spam.signals import body_hash
 from moderation.store import SUBMISSION_KINDS, Item, Site, Thread, utcnow
 
 # Every field POST .../comments takes (openapi.py's NewComment lists the same): the
-# comment's own, then the anti-spam pair. Anything else is refused, so a misspelt field
-# is not lost quietly.
+# comment's own, then the anti-spam pair, and `nudged` ("1": the reader was asked to
+# reconsider it and sends it anyway, toxicity/nudge.py). Anything else is refused, so a
+# misspelt field is not lost quietly.
+NUDGED = "nudged"
 COMMENT_FIELDS = ("author_name", "author_email", "body", "parent_id", "thread_url",
-                  "thread_title", "notify_replies", "reader_token", *ANTI_SPAM_FIELDS)
+                  "thread_title", "notify_replies", "reader_token", *ANTI_SPAM_FIELDS, NUDGED)
 YES = ("1", "true", "on", "yes", True)
 
 # kind -> {field: (type, required)}; types are checked by _field() below.
@@ -92,6 +94,8 @@ def check_comment(thread_key: str, data: Mapping[str, object]) -> CheckedComment
     thread_url = check.text("thread_url", URL_MAX, kind="url")
     thread_title = check.text("thread_title", TITLE_MAX, kind="line")
     notify = data.get("notify_replies") in YES
+    if data.get(NUDGED) not in (None, "", "0", "1"):
+        check.errors[NUDGED] = 'nudged must be "1" (the reader was asked to reconsider) or left out'
     check.raise_any()
     return CheckedComment(thread_key, thread_url, thread_title, _parent_id(data), body,
                           notify_replies=notify, **author)

@@ -26,6 +26,7 @@ from moderation.store import (
     Note,
     SubmitterMessage,
     Thread,
+    ToxicityExample,
     TrainingExample,
     WebhookDelivery,
     WebhookEvent,
@@ -160,6 +161,7 @@ def _delete_dependents(session: Session, ids: list[int]) -> None:
             delete(Note).where(Note.item_id.in_(ids)),
             delete(ItemEdit).where(ItemEdit.item_id.in_(ids)),
             delete(TrainingExample).where(TrainingExample.item_id.in_(ids)),
+            delete(ToxicityExample).where(ToxicityExample.item_id.in_(ids)),
             delete(FingerprintBand).where(FingerprintBand.item_id.in_(ids)),
             delete(Fingerprint).where(Fingerprint.item_id.in_(ids))):
         session.execute(statement.execution_options(synchronize_session=False))

@@ -7,10 +7,13 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from moderation import lifecycle, sanitising
+from moderation.community import policy as community_policy
 from moderation.community import standing
 from moderation.spam import duplicates, learning, scorer
 from moderation.spam.signals import Sample, Signal
 from moderation.store import Item, utcnow
+from moderation.toxicity import policy as toxicity_policy
+from moderation.toxicity import scoring as toxicity
 
 DEFAULT_POLICY = {
     "spam_threshold": scorer.SPAM_THRESHOLD,
@@ -18,7 +21,8 @@ DEFAULT_POLICY = {
     # verified readers with trusted_after approved items and none rejected lately.
     "auto_approve": False,
     "auto_approve_below": 0.2,
-    "trusted_after": 3,
+    **community_policy.DEFAULTS,
+    **toxicity_policy.DEFAULTS,
 }
 REGULAR_DAYS = 90
 
@@ -56,18 +60,20 @@ def claim(session: Session, limit: int) -> list[int]:
         .with_for_update(skip_locked=True)))
 
 
-def process(session: Session, item_id: int, classifier=None) -> Item | None:
+def process(session: Session, item_id: int, classifier=None, detector=None) -> Item | None:
     """Sanitise, score and route item `item_id` if it is still received (not committed).
-    Returns the item, or None when it does not exist. `classifier` defaults to the
-    active model version."""
+    Returns the item, or None when it does not exist. `classifier` and `detector`
+    (toxicity) default to the active model versions."""
     item = session.get(Item, item_id, with_for_update=True, populate_existing=True)
     if item is None or item.status != "received":
         return item
-    _process_locked(session, item, classifier_for(session) if classifier is None else classifier)
+    _process_locked(session, item, classifier_for(session) if classifier is None else classifier,
+                    toxicity.detector_for(session) if detector is None else detector)
     return item
 
 
-def process_many(session: Session, ids: list[int], classifier=None) -> list[Item]:
+def process_many(session: Session, ids: list[int], classifier=None,
+                 detector=None) -> list[Item]:
     """process() for several items in one transaction (not committed): the received ones
     are locked in one statement, in id order (so two workers never wait on each other
     in a cycle), and handled in that order, each seeing what the ones before it stored.
@@ -77,8 +83,9 @@ def process_many(session: Session, ids: list[int], classifier=None) -> list[Item
         .with_for_update().execution_options(populate_existing=True)))
     if items:
         classifier = classifier_for(session) if classifier is None else classifier
+        detector = toxicity.detector_for(session) if detector is None else detector
         for item in items:
-            _process_locked(session, item, classifier)
+            _process_locked(session, item, classifier, detector)
     return items
 
 
@@ -90,12 +97,15 @@ def classifier_for(session: Session):
         return Unavailable(exc)
 
 
-def _process_locked(session: Session, item: Item, classifier) -> None:
+def _process_locked(session: Session, item: Item, classifier, detector) -> None:
     # Reads first, then the item's changes: they reach the database in one flush.
     body_html = sanitising.clean(item.body_raw, item.kind)
     policy = policy_of(item)
     sample = sample_of(item)
     result = scorer.score(sample, policy, session, classifier)
+    toxic, signal = toxicity.assess(detector, item.body_raw, policy)
+    result = scorer.Score(result.value, [*result.signals, signal])  # weight 0: spam unchanged
+    item.toxicity, item.toxic_spans = (toxic.score, toxic.spans) if toxic else (None, None)
     duplicates.remember(session, item.id, item.body_raw, item.created_at)
     to, note = route(session, item, result, policy)
     item.show(body_html)
@@ -125,6 +135,9 @@ def route(session: Session, item: Item, result: scorer.Score, policy: dict) -> t
         return "pending", "held for a moderator: a detector could not run"
     if result.value >= policy["spam_threshold"]:
         return "spam", f"score {result.value:.2f} >= {policy['spam_threshold']}"
+    if item.toxicity is not None and item.toxicity >= policy["toxicity_hold_above"]:
+        return "pending", (f"score {result.value:.2f}; held: toxicity {item.toxicity:.2f} >= "
+                           f"{policy['toxicity_hold_above']}")
     if policy["auto_approve"] and result.value < policy["auto_approve_below"]:
         standings = standing.in_force(session, item.site_id, item.author_email, item.ip_prefix)
         if any(s.kind == "premoderate" for s in standings):

@@ -13,7 +13,7 @@ ACTIONS = {"approve": "approved", "reject": "rejected", "spam": "spam", "not_spa
 # The reported queue holds published comments whose readers' reports reached the site's
 # threshold (community/reports.py): a view on `approved`, not a status of its own.
 QUEUES = ("pending", "spam", "reported", "approved", "rejected")
-SORTS = ("priority", "oldest", "newest")
+SORTS = ("priority", "oldest", "newest", "toxicity")
 PAGE_SIZE = 50
 # Counting a million approved items on every poll costs more than the number is worth:
 # past this a tab says "10000+".
@@ -35,6 +35,8 @@ class Filters:
     thread: str = ""  # a thread's key, or words of its title
     min_score: float | None = None
     max_score: float | None = None
+    min_toxicity: float | None = None
+    max_toxicity: float | None = None
     text: str = ""
     sort: str = ""
 
@@ -74,17 +76,44 @@ def queue(session: Session, filters: Filters, limit: int = PAGE_SIZE,
         if after is not None:
             query = query.where(Item.id > int(_cursor(after, 1)[0]))
         query = query.order_by(Item.id)
-    else:
+    elif order == "newest":
         if after is not None:
             query = query.where(Item.id < int(_cursor(after, 1)[0]))
         query = query.order_by(Item.id.desc())
-    rows = session.execute(query.limit(limit)).all()
+    if order == "toxicity":
+        rows = _by_toxicity(session, query, limit, after)
+    else:
+        rows = session.execute(query.limit(limit)).all()
     items = [item for item, _ in rows]
     next_cursor = None
     if len(rows) == limit:
         last, key = rows[-1]
         next_cursor = f"{key!r}_{last.id}" if order == "priority" else str(last.id)
+        if order == "toxicity":
+            next_cursor = f"{'none' if last.toxicity is None else repr(last.toxicity)}_{last.id}"
     return Page(items, next_cursor)
+
+
+def _by_toxicity(session: Session, query, limit: int, after: str | None) -> list:
+    """Most toxic first, then the items without a toxicity score (processed before the
+    detector existed), newest first: two ranges of one index (status, toxicity, id),
+    each read as a keyset. The cursor is "toxicity_id", or "none_id" in the second."""
+    rows, unscored_after = [], None
+    if after is not None and after.startswith("none_"):
+        unscored_after = int(_cursor(after[5:], 1)[0])
+    else:
+        scored = query.where(Item.toxicity.is_not(None))
+        if after is not None:
+            key, item_id = _cursor(after, 2)
+            scored = scored.where(tuple_(Item.toxicity, Item.id) < tuple_(key, int(item_id)))
+        rows = session.execute(scored.order_by(Item.toxicity.desc(), Item.id.desc())
+                               .limit(limit)).all()
+    if len(rows) < limit:
+        unscored = query.where(Item.toxicity.is_(None))
+        if unscored_after is not None:
+            unscored = unscored.where(Item.id < unscored_after)
+        rows += session.execute(unscored.order_by(Item.id.desc()).limit(limit - len(rows))).all()
+    return rows
 
 
 def _cursor(raw: str, parts: int) -> list[float]:
@@ -116,6 +145,10 @@ def _filtered(session: Session, query, filters: Filters):
         query = query.where(Item.score >= filters.min_score)
     if filters.max_score is not None:
         query = query.where(Item.score <= filters.max_score)
+    if filters.min_toxicity is not None:
+        query = query.where(Item.toxicity >= filters.min_toxicity)
+    if filters.max_toxicity is not None:
+        query = query.where(Item.toxicity <= filters.max_toxicity)
     if filters.text:
         # ILIKE (lower() LIKE on SQLite): portable; the keyset page bounds the work when
         # the term is common. A rare term scans the status; see README "Search".

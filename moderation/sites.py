@@ -14,6 +14,13 @@ from sqlalchemy.orm import Session
 from moderation.store import Site
 
 
+def policy_keys(defaults: dict, site_policy: dict | None) -> dict:
+    """One group of a site's policy keys (community/policy.py, toxicity/policy.py): the
+    stored values of `defaults`' keys, the defaults for the rest."""
+    stored = site_policy or {}
+    return {key: stored.get(key, value) for key, value in defaults.items()}
+
+
 def ensure_default(session: Session) -> Site:
     """The `default` site, created when missing (not committed)."""
     site = session.scalar(select(Site).where(Site.key == "default"))

@@ -4,6 +4,7 @@ from celery import shared_task
 from sqlalchemy import select
 
 from moderation import threads
+from moderation.community import policy as community_policy
 from moderation.extensions import db
 from moderation.store import Site
 
@@ -14,7 +15,7 @@ def close_threads() -> int:
     closed = 0
     try:
         for site in db.session.scalars(select(Site)).all():
-            days = float((site.policy or {}).get("close_after_days") or 0)
+            days = float(community_policy.of(site.policy)["close_after_days"] or 0)
             if days > 0:
                 closed += threads.close_old(db.session, site.id, days)
                 db.session.commit()

@@ -12,12 +12,12 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from moderation import lifecycle
+from moderation.community import policy as community_policy
 from moderation.fields import IntakeError, check_field, fold_email
 from moderation.store import Item, Moderator, Thread, outbox, utcnow
 from moderation.store.community import REPORT_REASONS, Report, Reporter
 
 NOTE_MAX = 500
-DEFAULT_THRESHOLD = 1.0  # two reporters with no record yet
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,10 @@ def report(session: Session, item_id: int, site_id: int, reason: str, note: str,
                  weight=accuracy(session, who.key), created_at=utcnow())
     session.add(row)
     item.report_weight = (item.report_weight or 0.0) + row.weight
-    threshold = float(policy.get("report_threshold", DEFAULT_THRESHOLD))
-    if item.reported_at is None and item.report_weight >= threshold:
+    keys = community_policy.of(policy)
+    if item.reported_at is None and item.report_weight >= keys["report_threshold"]:
         item.reported_at = row.created_at
-        if policy.get("hide_reported"):
+        if keys["hide_reported"]:
             _show(session, item, False)
     return row
 

@@ -64,7 +64,7 @@ def check(session: Session, site_id: int, email: str, network: str,
             what = "your email address" if standing.email else "your network"
             until = f" until {standing.until:%Y-%m-%d %H:%M} UTC" if standing.until else ""
             why = f": {standing.reason}" if standing.reason else ""
-            raise IntakeError(None, f"posting from {what} is {'suspended' if until else 'not allowed'}"
+            raise IntakeError(None, f"Posting from {what} is {'suspended' if until else 'not allowed'}"
                                     f"{until}{why}", status=403)
     return found
 

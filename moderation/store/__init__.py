@@ -15,6 +15,7 @@ from moderation.store.intake import IdempotencyKey
 from moderation.store.mail import Mail
 from moderation.store.outbox import Event
 from moderation.store.spam import Fingerprint, FingerprintBand, SpamModel, TrainingExample
+from moderation.store.toxicity import Nudge, ToxicityExample, ToxicityModel
 from moderation.store.webhooks import (
            WEBHOOK_EVENTS,
            WebhookDelivery,
@@ -27,4 +28,5 @@ __all__ = ["KINDS", "SUBMISSION_KINDS", "Decision", "Item", "Moderator", "Site",
            "utcnow", "IdempotencyKey", "ImportRecord", "Mail", "Event", "AuditEvent", "ItemEdit",
            "LoginThrottle", "Note", "SubmitterMessage", "WEBHOOK_EVENTS", "WebhookDelivery",
            "WebhookEndpoint", "WebhookEvent", "Fingerprint", "FingerprintBand", "SpamModel",
-           "TrainingExample", "Report", "Reporter", "Standing", "Verification"]
+           "TrainingExample", "Report", "Reporter", "Standing", "Verification", "Nudge",
+           "ToxicityExample", "ToxicityModel"]

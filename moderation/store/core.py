@@ -65,6 +65,10 @@ class Item(db.Model):
         Index("ix_item_ip_prefix_created", "ip_prefix", "created_at"),
         Index("ix_item_ip_prefix_status", "ip_prefix", "status"),
         Index("ix_item_body_hash_created", "body_hash", "created_at"),
+        # The queue sorted by toxicity, most toxic first (review.queue), of every site
+        # or of one.
+        Index("ix_item_status_toxicity", "status", "toxicity", "id"),
+        Index("ix_item_site_status_toxicity", "site_id", "status", "toxicity", "id"),
         # Items still holding a full IP address, by age: what the privacy purge reads.
         Index("ix_item_full_ip_created", "created_at", postgresql_where=text("ip <> ip_prefix"),
               sqlite_where=text("ip <> ip_prefix")),
@@ -99,6 +103,10 @@ class Item(db.Model):
     public_json: Mapped[str | None] = mapped_column(Text)
     score: Mapped[float | None]
     signals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The toxicity detector's score (moderation/toxicity), and the [start, end] offsets
+    # into body_raw of the words behind it, which the item page highlights.
+    toxicity: Mapped[float | None]
+    toxic_spans: Mapped[list[list[int]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
     # Readers' reports (community/reports.py): their weight, and since when the item is in

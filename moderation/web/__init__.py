@@ -21,10 +21,11 @@ from moderation.web import (
     security,
     sites_admin,
     submit,
+    toxicity_admin,
 )
 
-BLUEPRINTS = (admin, api, auth, community, community_desk, feeds, ops, policy_admin, privacy_admin, review, sites_admin,
-              submit)
+BLUEPRINTS = (admin, api, auth, community, community_desk, feeds, ops, policy_admin, privacy_admin,
+              review, sites_admin, submit, toxicity_admin)
 
 
 def register(app: Flask) -> None:

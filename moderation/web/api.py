@@ -6,9 +6,12 @@ from werkzeug.exceptions import Unauthorized
 
 from moderation import idempotency, intake, outcomes, threads, tokens
 from moderation.extensions import db
+from moderation.fields import BODY_MAX, EMAIL_MAX, NAME_MAX
 from moderation.mainsite import embed, submissions
 from moderation.sites import SiteInfo
 from moderation.store import Site
+from moderation.toxicity import learning as toxicity_learning
+from moderation.toxicity import nudge
 from moderation.web import openapi, public_api, rate_limits
 from moderation.web.context import item_for_token, reader_context, status_url
 from workers import wake
@@ -58,9 +61,15 @@ def post_comment(site_key: str, thread_key: str):
     comment = intake.check_comment(thread_key, data)
     context = reader_context(data.get("form_token"), data.get("website"), site.id,
                              data.get("reader_token"))
+    reader = nudge.reader_key(current_app.secret_key, site.id, "thread:" + thread_key,
+                              comment.author_email)
+    if (asked := _nudge(site, reader, comment.body, data)) is not None:
+        return asked
     item = intake.receive_comment(db.session, site, thread_key, comment, context,
                                   public_api.allowed_origins(site))
     db.session.flush()
+    if data.get(intake.NUDGED) == "1":
+        nudge.resolve(db.session, reader, comment.body, item.id)
     token = tokens.status_token(current_app.secret_key, item.id)
     answer = idempotency.Answer(202, {"id": item.id, "status": item.status,
                                       "status_token": token, "status_url": status_url(token)})
@@ -76,6 +85,23 @@ def post_comment(site_key: str, thread_key: str):
         return jsonify(first.body), first.status_code  # a concurrent retry stored it first
     wake(current_app)
     return jsonify(answer.body), answer.status_code
+
+
+def _nudge(site: SiteInfo, reader: str, text: str, data: dict):
+    """The 422 "nudge" answer when the comment scores at or above the site's nudge
+    threshold and the reader was not asked yet: nothing of the comment is stored, the
+    nudge is counted. None to go on. Uses a stored or cached model only: a process that
+    has none does not nudge rather than make the reader wait for a training run."""
+    detector = toxicity_learning.active_detector(db.session, max_age=10, build=False)
+    asked = nudge.ask(detector, site.policy, text, data.get(intake.NUDGED) == "1")
+    if asked is None:
+        return None
+    nudge.record(db.session, site.id, reader, text, asked)
+    db.session.commit()
+    sent = data.get("body") or ""
+    shift = len(sent) - len(sent.lstrip())
+    return jsonify(error={"code": "nudge", "field": "body", "message": nudge.MESSAGE,
+                          "words": nudge.words(text, asked, shift)}), 422
 
 
 @bp.put("/sites/<site_key>/threads/<path:thread_key>")
@@ -102,9 +128,23 @@ def _main_site(site_key: str) -> SiteInfo:
 
 @bp.get("/sites/<site_key>/form-token")
 def form_token(site_key: str):
-    public_api.site_of(site_key)
-    response = jsonify(token=tokens.form_token(current_app.secret_key), honeypot="website")
+    """What the widget's form needs at load: the anti-spam pair, whether this page may
+    post at all (so a reader is told before typing, not after), whether mail goes out
+    (verification and reply notices) and the fields' limits. Any origin may read it: a
+    page that may not post must be able to learn so."""
+    site = public_api.site_of(site_key)
+    origin = request.headers.get("Origin")
+    allowed = origin is None or origin.rstrip("/") in public_api.allowed_origins(site)
+    refusal = None if allowed else (f"Comments cannot be posted from this page: {origin} is "
+                                    f"not one of the sites allowed to post to {site.name}.")
+    response = jsonify(token=tokens.form_token(current_app.secret_key), honeypot="website",
+                       may_post=allowed, refusal=refusal,
+                       mail=bool(current_app.config["MAIL_SERVER"]),
+                       limits={"body": BODY_MAX["comment"], "author_name": NAME_MAX,
+                               "author_email": EMAIL_MAX})
     response.headers["Cache-Control"] = "no-store"
+    if not allowed:
+        response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -113,7 +153,7 @@ def status(token: str):
     item = item_for_token(token)
     outcome = outcomes.of(db.session, item)
     response = jsonify(id=item.id, kind=item.kind, status=item.status, reason=outcome.reason,
-                       message=outcome.message)
+                       reason_text=outcome.explained, message=outcome.message)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Access-Control-Allow-Origin"] = "*"  # the token is the credential
     return response

@@ -52,6 +52,7 @@ class SubmissionForm(FlaskForm):
     website = StringField("Leave this field empty",
                           render_kw={"tabindex": "-1", "autocomplete": "off"})
     form_token = HiddenField()
+    nudged = HiddenField()  # "1" once the reader was asked to reconsider (toxicity/nudge.py)
 
 
 def form_class(kind: str) -> type[SubmissionForm]:

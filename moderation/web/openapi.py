@@ -15,7 +15,10 @@ ERRORS = {400: "Malformed request: a URL, form or body that is not UTF-8 or hold
           409: "The thread is closed to new comments; a second report of one comment; no "
                "mail to verify with",
           413: "Request body too large", 415: "Send application/json or form fields",
-          422: "A field is invalid or unknown (`field` names it)", 429: "Too many requests",
+          422: "A field is invalid or unknown (`field` names it); for a new comment, also "
+               "the code `nudge`: it may come across as uncivil, `words` names why, nothing "
+               "was stored, and sending it again with `nudged` = \"1\" stores it",
+          429: "Too many requests",
           503: "The database is unavailable"}
 
 
@@ -46,7 +49,11 @@ def _schemas() -> dict:
                     "thread": _obj(key=STR, url=STR, title=STR),
                     "parent_id": {"type": ["integer", "null"]}}
     return {
-        "Error": _obj(error=_obj(code=STR, field=NULLABLE_STR, message=STR)),
+        "Error": _obj(error=_obj(
+            ["code", "field", "message"], code=STR, field=NULLABLE_STR, message=STR,
+            words={"type": "array", "description": "With code `nudge`: the words behind "
+                   "the toxicity score; offsets in UTF-16 code units into the body as sent",
+                   "items": _obj(word=STR, start=INT, end=INT)})),
         "ThreadInfo": _obj(["url"], url={"type": "string", "format": "uri", "maxLength": 2000,
                                          "description": "A page on one of the site's allowed origins"},
                            title={"type": "string", "maxLength": 200}),
@@ -74,7 +81,9 @@ def _schemas() -> dict:
             notify_replies={"type": ["boolean", "string"], "description": "Mail the author "
                             "when a reply to this comment is published (true or \"1\")"},
             reader_token={"type": "string", "description": "From GET .../readers/token once "
-                          "the author's address is verified"}),
+                          "the author's address is verified"},
+            nudged={"enum": ["1", "0", ""], "description": "\"1\": the reader was asked to "
+                    "reconsider this comment (a 422 `nudge`) and sends it anyway"}),
         "NewReport": _obj(["reason"], reason={"enum": ["spam", "abuse", "off_topic", "other"]},
                           note={"type": "string", "maxLength": 500,
                                 "description": "Required with the reason other"},
@@ -90,9 +99,18 @@ def _schemas() -> dict:
         "Accepted": _obj(id=INT, status={"enum": STATUSES}, status_token=STR,
                          status_url={"type": "string", "format": "uri"}),
         "FormToken": _obj(token=STR, honeypot={"type": "string",
-                                               "description": "Name of the honeypot field"}),
+                                               "description": "Name of the honeypot field"},
+                          may_post={"type": "boolean", "description": "Whether the calling "
+                                    "page's origin may post to this site"},
+                          refusal={**NULLABLE_STR, "description": "Why not, for the reader"},
+                          mail={"type": "boolean", "description": "Whether this service "
+                                "sends mail (email verification, reply notices)"},
+                          limits={"type": "object", "additionalProperties": INT,
+                                  "description": "Longest value of each comment field"}),
         "ItemStatus": _obj(id=INT, kind={"enum": list(KINDS)}, status={"enum": STATUSES},
-                           reason=NULLABLE_STR, message=NULLABLE_STR),
+                           reason=NULLABLE_STR, reason_text={**NULLABLE_STR, "description":
+                                                             "The reason in a reader's words"},
+                           message=NULLABLE_STR),
         "Counts": _obj(counts={"type": "object", "additionalProperties":
                                {"type": "integer", "minimum": 0}}),
         "RecentComments": _obj(comments={"type": "array", "items": _obj(

@@ -9,11 +9,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from moderation.community import policy as community_policy
 from moderation.extensions import db
 from moderation.processing import DEFAULT_POLICY
 from moderation.spam import learning, words
 from moderation.store import Site
+from moderation.toxicity import learning as toxicity_learning
+from moderation.toxicity import nudge
+from moderation.toxicity import policy as toxicity_policy
 from moderation.web.guards import admin_required
+from workers.learning import learn_spam, learn_toxicity
 
 bp = Blueprint("policy_admin", __name__, url_prefix="/admin", cli_group="spam-model")
 LISTS = ("blocked_words", "suspect_words", "blocked_domains")
@@ -39,6 +44,8 @@ def parse_policy(form) -> dict:
             raise ValueError(f"{name.replace('_', ' ')} must be between 0 and 1")
         policy[name] = value
     policy["auto_approve"] = form.get("auto_approve") == "1"
+    policy.update(community_policy.parse(form))
+    policy.update(toxicity_policy.parse(form))
     return policy
 
 
@@ -47,7 +54,7 @@ def parse_policy(form) -> dict:
 def policy_list():
     sites = db.session.scalars(select(Site).order_by(Site.key)).all()
     return render_template("admin/policy.html", sites=sites, defaults=DEFAULT_POLICY,
-                           default_suspect=words.DEFAULT_SUSPECT)
+                           default_suspect=words.DEFAULT_SUSPECT, nudges=nudge.tally(db.session))
 
 
 @bp.post("/policy/<site_key>")
@@ -63,7 +70,7 @@ def update_policy(site_key: str):
         changes.pop("suspect_words")  # empty means the built-in list
     site.policy = {**{k: v for k, v in (site.policy or {}).items() if k != "suspect_words"}, **changes}
     db.session.commit()
-    flash(f"Saved the spam policy of {site.key}.", "ok")
+    flash(f"Saved the policy of {site.key}.", "ok")
     return redirect(url_for("policy_admin.policy_list"), code=303)
 
 
@@ -71,7 +78,21 @@ def update_policy(site_key: str):
 @admin_required
 def models_list():
     return render_template("admin/models.html", versions=learning.versions(db.session),
-                           waiting=learning.waiting_examples(db.session))
+                           waiting=learning.waiting_examples(db.session),
+                           toxicity_versions=toxicity_learning.versions(db.session),
+                           toxicity_waiting=toxicity_learning.waiting_examples(db.session))
+
+
+@bp.post("/models/retrain")
+@admin_required
+def retrain():
+    """Apply the waiting decisions now instead of at the next scheduled run (beat runs
+    the same tasks every MODERATION_LEARN_SECONDS, in both modes): handed to a worker."""
+    learn_spam.delay()
+    learn_toxicity.delay()
+    flash("Retraining: a worker applies the waiting decisions now; the new versions appear "
+          "here when it has finished (reload in a minute).", "ok")
+    return redirect(url_for("policy_admin.models_list"), code=303)
 
 
 @bp.post("/models/<int:model_id>/activate")

@@ -29,7 +29,8 @@ LABELS = {"approve": "Approve", "reject": "Reject…", "spam": "Spam", "not_spam
 KEYS = {"approve": "a", "reject": "r", "spam": "s", "not_spam": "n"}
 # The query arguments the queue's own links carry on. Only these: anything else in a
 # crafted link would reach url_for() as a keyword (endpoint, _method, _external...).
-FILTER_ARGS = ("status", "site", "kind", "thread", "min_score", "max_score", "q", "sort")
+FILTER_ARGS = ("status", "site", "kind", "thread", "min_score", "max_score", "min_toxicity",
+               "max_toxicity", "q", "sort")
 
 
 @bp.before_request
@@ -62,7 +63,8 @@ def _filters() -> review.Filters:
     return review.Filters(status=status, kind=kind, site=args.get("site") or None,
                           thread=thread,
                           min_score=_score("min_score"), max_score=_score("max_score"),
-                          text=text, sort=sort)
+                          min_toxicity=_score("min_toxicity"),
+                          max_toxicity=_score("max_toxicity"), text=text, sort=sort)
 
 
 def _score(name: str) -> float | None:

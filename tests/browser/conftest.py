@@ -5,6 +5,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.conftest import make_app
@@ -67,3 +68,12 @@ def page(browser):
     yield page
     context.close()
     assert errors == [], f"script errors on the page: {errors}"
+
+
+def log_in(page, base: str, username: str, password: str = "correct horse battery"):
+    """A moderator signs in through the login form."""
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    expect(page.locator(".who")).to_contain_text(username)

@@ -134,15 +134,20 @@ def test_reply_with_the_keyboard_nests_under_its_parent(page, live, article):
         assert db.session.get(Item, reply_id).parent_id == parent_id
 
 
-def test_an_origin_that_is_not_allowed_cannot_post(page, live):
+def test_a_page_that_may_not_post_says_so_before_the_reader_types(page, live):
     stranger = ArticleServer(live.url, "stranger-thread")  # its origin is in no allow-list
     try:
         page.goto(stranger.url)
-        fill_and_post(page)
-        error = page.locator(".moderation-form-error")
-        expect(error).to_be_visible()
-        expect(error).to_contain_text("could not be sent")
-        expect(page.get_by_role("status")).to_have_text("")
+        refusal = page.locator(".moderation-refusal")
+        expect(refusal).to_contain_text(f"{stranger.origin} is not one of the sites allowed")
+        expect(page.locator("form.moderation-form")).to_be_hidden()
+        # A script that posts anyway is still refused by the service.
+        answer = page.evaluate("""async (url) => {
+            try { const r = await fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json'},
+                                         body: JSON.stringify({author_name: 'A', author_email: 'a@example.org', body: 'x'})});
+                  return r.status; } catch (e) { return 'refused'; }
+        }""", f"{live.url}/api/v1/sites/default/threads/stranger-thread/comments")
+        assert answer == "refused"  # a 403 without CORS headers: the browser hides it
     finally:
         stranger.stop()
     with live.app.app_context():

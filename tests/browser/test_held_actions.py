@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from moderation.extensions import db
 from moderation.store import Decision, Item
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, log_in
 from tests.conftest import add_moderator, make_app, make_item
 
 UNDO_SECONDS = 5  # long enough that every test leaves inside the window
@@ -24,13 +24,6 @@ def desk(tmp_path):
     yield server
     server.stop()
 
-
-def log_in(page, base):
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("button[type=submit]")
-    expect(page.locator(".who")).to_contain_text("alice")
 
 
 def statuses(app, ids):
@@ -70,7 +63,7 @@ def test_an_approval_on_the_item_page_survives_leaving_at_once(browser, desk, le
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        log_in(page, desk.url)
+        log_in(page, desk.url, "alice")
         approve_on_item_page(page, desk.url, item_id)
         if leave == "q key":
             page.keyboard.press("q")
@@ -93,7 +86,7 @@ def test_an_approval_on_the_item_page_survives_leaving_at_once(browser, desk, le
 def test_opening_item_after_item_delivers_every_decision(page, desk):
     """The reported run: open an item, approve it, go straight to the next."""
     ids = [make_item(desk.app, body=f"Item number {n}") for n in range(4)]
-    log_in(page, desk.url)
+    log_in(page, desk.url, "alice")
     for item_id in ids:
         approve_on_item_page(page, desk.url, item_id)
     page.goto(f"{desk.url}/review/")
@@ -106,7 +99,7 @@ def test_a_bulk_action_in_the_queue_survives_leaving_at_once(browser, desk, leav
     context = browser.new_context()
     page = context.new_page()
     try:
-        log_in(page, desk.url)
+        log_in(page, desk.url, "alice")
         page.goto(f"{desk.url}/review/")
         for item_id in ids[:2]:
             page.locator(f'tr.queue-item[data-id="{item_id}"] .select').check()
@@ -140,14 +133,14 @@ def test_an_action_that_cannot_be_delivered_is_reported_on_the_next_page(browser
     context = browser.new_context()
     page = context.new_page()
     try:
-        log_in(page, desk.url)
+        log_in(page, desk.url, "alice")
         approve_on_item_page(page, desk.url, item_id)
         end_sessions(desk.app)
         page.keyboard.press("q")  # refused (401), and the queue sends the moderator to log in
         expect(page.locator("h1")).to_have_text("Moderator login")
         assert statuses(desk.app, [item_id]) == ["pending"]
         context.route("**/review/decide", lambda route: route.abort())  # and the network fails
-        log_in(page, desk.url)
+        log_in(page, desk.url, "alice")
         alert = page.locator("#undelivered")
         expect(alert).to_contain_text(f"Not delivered: Approve item {item_id}")
         assert statuses(desk.app, [item_id]) == ["pending"]
@@ -169,12 +162,12 @@ def test_a_held_action_is_delivered_after_logging_in_again(browser, desk):
     context = browser.new_context()
     page = context.new_page()
     try:
-        log_in(page, desk.url)
+        log_in(page, desk.url, "alice")
         approve_on_item_page(page, desk.url, item_id)
         end_sessions(desk.app)
         page.keyboard.press("q")
         expect(page.locator("h1")).to_have_text("Moderator login")
-        log_in(page, desk.url)
+        log_in(page, desk.url, "alice")
         eventually(lambda: statuses(desk.app, [item_id]) == ["approved"])
         expect(page.locator("#undelivered")).to_have_count(0)
     finally:
@@ -189,13 +182,13 @@ def test_a_refused_held_action_says_so_on_the_next_page(browser, desk):
     context = browser.new_context()
     page = context.new_page()
     try:
-        log_in(page, desk.url)
+        log_in(page, desk.url, "alice")
         approve_on_item_page(page, desk.url, item_id)
         end_sessions(desk.app)
         page.keyboard.press("q")
         expect(page.locator("h1")).to_have_text("Moderator login")
         decide(desk.app, item_id, "reject", username="bob")
-        log_in(page, desk.url)
+        log_in(page, desk.url, "alice")
         alert = page.locator("#undelivered")
         expect(alert).to_contain_text(f"Not delivered: Approve item {item_id}")
         expect(alert).to_contain_text("changed since you opened it")

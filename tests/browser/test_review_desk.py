@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from moderation.extensions import db
 from moderation.store import Decision, Item
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, log_in
 from tests.conftest import add_moderator, make_app, make_item
 
 UNDO_SECONDS = 1.5
@@ -22,13 +22,6 @@ def desk(tmp_path):
     yield server
     server.stop()
 
-
-def log_in(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("button[type=submit]")
-    expect(page.locator(".who")).to_contain_text(username)
 
 
 def item(app, item_id):

@@ -34,6 +34,7 @@ def test_post_json_answers_202_with_id_status_and_token(client, app):
     status = client.get(f"/api/v1/status/{body['status_token']}").get_json()
     # The tests' in-process worker has processed it by the time the answer is read.
     assert status == {"id": body["id"], "kind": "comment", "status": "pending", "reason": None,
+                      "reason_text": None,
                       "message": None}
 
 
@@ -135,6 +136,22 @@ def test_cors_only_for_allowed_origins(client, app):
     assert accepted.headers["Access-Control-Allow-Origin"] == "https://news.example"
     invalid = client.post(url, json={}, headers={"Origin": "https://news.example"})
     assert invalid.status_code == 422 and invalid.headers["Access-Control-Allow-Origin"]
+
+
+def test_form_token_tells_a_page_whether_it_may_post(client, app):
+    with app.app_context():
+        db.session.scalar(select(Site)).allowed_origins = ["https://news.example"]
+        db.session.commit()
+    url = "/api/v1/sites/default/form-token"
+    allowed = client.get(url, headers={"Origin": "https://news.example"})
+    assert allowed.get_json()["may_post"] is True and allowed.get_json()["refusal"] is None
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://news.example"
+    other = client.get(url, headers={"Origin": "https://evil.example"})
+    assert other.get_json()["may_post"] is False
+    assert "https://evil.example is not one of the sites allowed" in other.get_json()["refusal"]
+    assert other.headers["Access-Control-Allow-Origin"] == "*"  # so its widget can say so
+    assert other.get_json()["limits"] == {"body": 5000, "author_name": 80, "author_email": 254}
+    assert other.get_json()["mail"] is False  # the tests' app sends no mail
 
 
 def test_counts_and_recent(client, app):

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from moderation import threads
 from moderation.extensions import db
-from moderation.store import AuditEvent, Item, Site, Standing, Thread, utcnow
+from moderation.store import AuditEvent, Item, Standing, Thread, utcnow
 from tests.conftest import (
     COMMENT,
     add_moderator,
@@ -16,6 +16,7 @@ from tests.conftest import (
     log_in,
     make_app,
     post_comment,
+    set_policy,
 )
 
 FLAGS = "/api/v1/sites/default/comments/{}/flags"
@@ -29,14 +30,6 @@ def published(app, client, thread="t1", **fields) -> int:
 
 def page(client, thread="t1") -> dict:
     return client.get(f"/api/v1/sites/default/threads/{thread}/comments").get_json()
-
-
-def set_policy(app, **policy):
-    with app.app_context():
-        site = db.session.scalar(select(Site).where(Site.key == "default"))
-        site.policy = {**(site.policy or {}), **policy}
-        db.session.commit()
-    app.extensions["site_cache"].forget()
 
 
 def item(app, item_id) -> Item:
@@ -130,7 +123,7 @@ def test_a_banned_or_suspended_author_is_refused_with_why_and_until_when(app, cl
     refused = post_comment(client)
     assert refused.status_code == 403
     message = refused.get_json()["error"]["message"]
-    assert message == "posting from your email address is not allowed: repeated abuse"
+    assert message == "Posting from your email address is not allowed: repeated abuse"
     assert post_comment(client, author_email="ADA+x@Example.org").status_code == 403  # folded
     assert post_comment(client, author_email="bea@example.org").status_code == 202
     until = utcnow() + timedelta(days=2)

@@ -3,21 +3,12 @@ message added in a transaction is sent after its commit, a server that refuses i
 retried with backoff, and without MAIL_SERVER nothing is sent and the message says why."""
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from moderation import mail
 from moderation.extensions import db
 from moderation.store import Mail, utcnow
 from tests.conftest import make_app
-from tests.smtp import SMTPServer
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer()
-    yield server
-    server.stop()
 
 
 def rows(app):

@@ -10,16 +10,8 @@ from sqlalchemy import select
 from moderation.extensions import db
 from moderation.store import Item, Mail
 from tests.conftest import decide, make_app, post_comment
-from tests.smtp import SMTPServer
 
 SITE = "/api/v1/sites/default"
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from sqlalchemy import select
 from moderation.extensions import db
 from moderation.spam import learning
 from moderation.spam.classifier import Classifier
-from moderation.store import Site, SpamModel
-from tests.conftest import add_moderator, csrf_from, log_in
+from moderation.store import Item, Site, SpamModel
+from tests.conftest import add_moderator, csrf_from, log_in, make_item
 
 
 def admin(app, client):
@@ -81,3 +81,37 @@ def test_item_links_filter_links_ids_and_escapes(app):
     with app.test_request_context():
         html = str(item_links("same text as item #12, #7 <b>"))
     assert '<a href="/review/items/12">#12</a>' in html and "&lt;b&gt;" in html
+
+
+def test_retrain_now_hands_the_waiting_decisions_to_a_worker(app, client):
+    stored_versions(app)
+    item_id = make_item(app, body="Cheap pills at pills.example, buy now")
+    with app.app_context():
+        learning.example(db.session, db.session.get(Item, item_id), True, "mod")
+        db.session.commit()
+    admin(app, client)
+    page = client.get("/admin/models").get_data(as_text=True)
+    response = client.post("/admin/models/retrain", data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 303
+    assert "Retraining" in client.get("/admin/models").get_data(as_text=True)
+    with app.app_context():  # the tests' Celery runs tasks in process, at once
+        assert learning.waiting_examples(db.session) == 0
+        assert learning.active(db.session).examples == 1
+
+
+def test_admin_sets_the_community_policy_and_bad_values_are_named(app, client):
+    admin(app, client)
+    page = client.get("/admin/policy").get_data(as_text=True)
+    assert 'name="report_threshold"' in page and 'name="trusted_after" type="number" step="1" min="1" max="1000" value="3"' in page
+    form = {"csrf_token": csrf_from(page), "report_threshold": "2.5", "hide_reported": "1",
+            "close_after_days": "14", "trusted_after": "5"}
+    assert client.post("/admin/policy/default", data=form).status_code == 303
+    with app.app_context():
+        policy = db.session.scalar(select(Site)).policy
+    assert (policy["report_threshold"], policy["hide_reported"], policy["close_after_days"],
+            policy["trusted_after"]) == (2.5, True, 14, 5)
+    refused = client.post("/admin/policy/default", data={**form, "trusted_after": "0"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Not saved: trusted after must be a number from 1 to 1000" in refused
+    with app.app_context():
+        assert db.session.scalar(select(Site)).policy["trusted_after"] == 5

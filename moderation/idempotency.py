@@ -12,7 +12,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from moderation.intake import IntakeError
-from moderation.store import IdempotencyKey, utcnow
+from moderation.store import IdempotencyKey, SpentFormToken, utcnow
+from moderation.tokens import FORM_TOKEN_MAX_AGE
 
 HEADER = "Idempotency-Key"
 KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, as the IETF draft's examples
@@ -70,7 +71,10 @@ def remember(session: Session, site_id: int, key: str, digest: str, item_id: int
 
 
 def purge(session: Session, now: datetime | None = None) -> int:
-    """Delete keys older than LIFETIME (not committed); returns how many."""
-    result = session.execute(delete(IdempotencyKey).where(
-        IdempotencyKey.created_at <= (now or utcnow()) - LIFETIME))
-    return result.rowcount
+    """Delete keys older than LIFETIME, and spent form tokens that have expired anyway
+    (not committed); returns how many rows went."""
+    now = now or utcnow()
+    keys = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at <= now - LIFETIME))
+    spent = session.execute(delete(SpentFormToken).where(
+        SpentFormToken.spent_at <= now - timedelta(seconds=FORM_TOKEN_MAX_AGE)))
+    return keys.rowcount + spent.rowcount

@@ -28,7 +28,8 @@ from moderation.fields import (
 )
 from moderation.sites import SiteInfo
 from moderation.spam.signals import body_hash
-from moderation.store import SUBMISSION_KINDS, Item, Site, Thread, utcnow
+from moderation.store import SUBMISSION_KINDS, Item, Site, SpentFormToken, Thread, utcnow
+from moderation.tokens import FormToken
 
 # Every field POST .../comments takes (openapi.py's NewComment lists the same): the
 # comment's own, then the anti-spam pair, and `nudged` ("1": the reader was asked to
@@ -55,7 +56,7 @@ class Context:
     ip: str = ""
     user_agent: str = ""
     referrer: str = ""
-    form_served_at: datetime | None = None
+    form_token: FormToken | None = None  # valid and signed; intake accepts it once
     honeypot: str = ""
     # The folded address a valid reader token vouched for (community/readers.py), or "".
     verified_email: str = ""
@@ -140,7 +141,7 @@ def receive_comment(session: Session, site_key: str | Site, thread_key: str,
     item = Item(site_id=site.id, kind="comment", thread=thread, parent_id=parent_id,
                 fields=proposed, body_raw=comment.body, body_hash=body_hash(comment.body),
                 author_name=comment.author_name, author_email=comment.author_email,
-                notify_replies=comment.notify_replies, **_context(context, comment.author_email))
+                notify_replies=comment.notify_replies, **_context(session, context, comment.author_email))
     thread.first_comment_at = thread.first_comment_at or item.created_at
     session.add(item)
     return item
@@ -165,16 +166,31 @@ def receive_submission(session: Session, site_key: str | Site, kind: str,
     check.raise_any()
     standing.check(session, site.id, author["author_email"], ip_prefix(context.ip))
     item = Item(site_id=site.id, kind=kind, title=title, body_raw=body, fields=fields,
-                body_hash=body_hash(body), **author, **_context(context, author["author_email"]))
+                body_hash=body_hash(body), **author, **_context(session, context, author["author_email"]))
     session.add(item)
     return item
 
 
-def _context(context: Context, email: str) -> dict:
+def _form_time(session: Session, token: FormToken | None) -> datetime | None:
+    """When the form of this post was served, if its token was not used before; the
+    token is then spent, in the post's own transaction (so a post that fails spends
+    nothing). A reused token counts as none: one fetched token cannot time a flood.
+    A concurrent post with the same token waits on the row and finds it spent."""
+    if token is None:
+        return None
+    try:
+        with session.begin_nested():
+            session.add(SpentFormToken(nonce=token.nonce, spent_at=utcnow()))
+    except IntegrityError:
+        return None
+    return token.served_at
+
+
+def _context(session: Session, context: Context, email: str) -> dict:
     return {"ip": storable(client_ip(context.ip))[:45], "ip_prefix": ip_prefix(context.ip),
             "user_agent": storable(context.user_agent)[:500],
             "referrer": storable(context.referrer)[:2000],
-            "form_served_at": context.form_served_at,
+            "form_served_at": _form_time(session, context.form_token),
             "honeypot": storable(context.honeypot)[:500], "created_at": utcnow(),
             # Trust rests on a reader token for this very address, never on the address.
             "verified_reader": bool(email and context.verified_email

@@ -1,6 +1,8 @@
 """Signed values we hand out: a submitter's status token, the form-served time, and the
 community's links and tokens (verification links, reader tokens, unsubscribe links),
 each under its own purpose (salt), so that one can never pass for another."""
+import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
@@ -25,20 +27,29 @@ def read_status_token(secret: str, token: str, max_age_days: int) -> int | None:
     return value if isinstance(value, int) else None
 
 
+@dataclass(frozen=True)
+class FormToken:
+    served_at: datetime  # naive UTC
+    nonce: str  # each token's own: intake accepts a token once (store.SpentFormToken)
+
+
 def form_token(secret: str) -> str:
-    return _serializer(secret, "form").dumps(0)
+    return _serializer(secret, "form").dumps(secrets.token_urlsafe(12))
 
 
-def read_form_token(secret: str, token: str) -> datetime | None:
-    """When the form was served (naive UTC), or None for a missing, forged or stale token."""
+def read_form_token(secret: str, token: str) -> FormToken | None:
+    """When the form was served and the token's nonce, or None for a missing, forged or
+    stale token."""
     if not token:
         return None
     try:
-        _, served = _serializer(secret, "form").loads(
+        nonce, served = _serializer(secret, "form").loads(
             token, max_age=FORM_TOKEN_MAX_AGE, return_timestamp=True)
     except BadSignature:
         return None
-    return min(served.replace(tzinfo=None), utcnow())
+    if not isinstance(nonce, str) or not 0 < len(nonce) <= 32:
+        return None  # a token of an older release (no nonce): treated as unsigned
+    return FormToken(min(served.replace(tzinfo=None), utcnow()), nonce)
 
 
 def sign(secret: str, purpose: str, value) -> str:

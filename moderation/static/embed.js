@@ -607,6 +607,8 @@ textarea{min-height:7em;resize:vertical}
         if (!r.ok || !r.data || r.data.id == null) return fail(r);
         S.attempt = null;
         S.nudged = false;
+        S.token = null; // a token is accepted once: the next comment gets its own
+        getToken();
         nudgeBox.hidden = true;
         const d = r.data;
         const entry = {

@@ -11,7 +11,7 @@ from moderation.store.core import (
            utcnow,
 )
 from moderation.store.imports import ImportRecord
-from moderation.store.intake import IdempotencyKey
+from moderation.store.intake import IdempotencyKey, SpentFormToken
 from moderation.store.mail import Mail
 from moderation.store.outbox import Event
 from moderation.store.spam import Fingerprint, FingerprintBand, SpamModel, TrainingExample
@@ -25,7 +25,7 @@ from moderation.store.webhooks import (
 from moderation.store.workplace import AuditEvent, ItemEdit, LoginThrottle, Note, SubmitterMessage
 
 __all__ = ["KINDS", "SUBMISSION_KINDS", "Decision", "Item", "Moderator", "Site", "Thread",
-           "utcnow", "IdempotencyKey", "ImportRecord", "Mail", "Event", "AuditEvent", "ItemEdit",
+           "utcnow", "IdempotencyKey", "SpentFormToken", "ImportRecord", "Mail", "Event", "AuditEvent", "ItemEdit",
            "LoginThrottle", "Note", "SubmitterMessage", "WEBHOOK_EVENTS", "WebhookDelivery",
            "WebhookEndpoint", "WebhookEvent", "Fingerprint", "FingerprintBand", "SpamModel",
            "TrainingExample", "Report", "Reporter", "Standing", "Verification", "Nudge",

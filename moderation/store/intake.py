@@ -1,5 +1,6 @@
 """What intake keeps beside the items: the first answer to a post sent with an
-Idempotency-Key, so that a client's retry gets that answer and stores nothing new."""
+Idempotency-Key, so that a client's retry gets that answer and stores nothing new; and
+the form tokens already used, so that each is accepted once."""
 from datetime import datetime
 from typing import Any
 
@@ -22,3 +23,10 @@ class IdempotencyKey(db.Model):
     status_code: Mapped[int]
     answer: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SpentFormToken(db.Model):
+    """A form token's nonce, kept from its first post until the token expires."""
+    __tablename__ = "spent_form_token"
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    spent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -17,7 +17,7 @@ def reader_context(form_token: object, honeypot: object, site_id: int,
     served = tokens.read_form_token(secret, form_token if isinstance(form_token, str) else "")
     return intake.Context(ip=request.remote_addr or "",
                           user_agent=request.headers.get("User-Agent", ""),
-                          referrer=request.headers.get("Referer", ""), form_served_at=served,
+                          referrer=request.headers.get("Referer", ""), form_token=served,
                           honeypot=honeypot if isinstance(honeypot, str) else "",
                           verified_email=readers.verified_email(secret, site_id, reader_token))
 

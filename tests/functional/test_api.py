@@ -175,3 +175,26 @@ def test_form_token_marks_the_time_the_form_was_served(client, app):
         item = db.session.get(Item, body["id"])
         assert item.form_served_at is not None
         assert any(s["name"] == "too_fast" for s in item.signals)
+
+
+def test_a_form_token_is_accepted_once(client, app):
+    """A bot that fetches one token and posts many times gets the form time once: the
+    later posts count as sent without a valid token. Each token is a different one."""
+    url = "/api/v1/sites/default/form-token"
+    token = client.get(url).get_json()["token"]
+    assert client.get(url).get_json()["token"] != token
+    first = post_comment(client, form_token=token).get_json()["id"]
+    again = post_comment(client, form_token=token, body="The same token again.").get_json()["id"]
+    with app.app_context():
+        served = {i: db.session.get(Item, i).form_served_at for i in (first, again)}
+        signal = [s for s in db.session.get(Item, again).signals if s["name"] == "form_time"]
+    assert served[first] is not None and served[again] is None
+    assert "no valid signed form time" in signal[0]["detail"]
+
+
+def test_a_refused_post_spends_no_form_token(client, app):
+    token = client.get("/api/v1/sites/default/form-token").get_json()["token"]
+    assert post_comment(client, form_token=token, body="").status_code == 422
+    item_id = post_comment(client, form_token=token).get_json()["id"]
+    with app.app_context():
+        assert db.session.get(Item, item_id).form_served_at is not None

@@ -214,6 +214,23 @@ def test_the_same_key_from_two_connections_at_once_stores_one_comment(pg_app, ot
             assert db.session.scalar(select(func.count()).where(Item.body_raw == data["body"])) == 1
 
 
+def test_one_form_token_at_once_from_two_connections_times_one_post(pg_app, other_process):
+    """A bot sends one token with two posts at the same moment: the spent token's row
+    makes the second wait, then count as sent without one; neither post fails."""
+    from concurrent.futures import ThreadPoolExecutor
+    apps = [other_process(), other_process()]
+    path = "/api/v1/sites/default/threads/hot-token/comments"
+    token = apps[0].test_client().get("/api/v1/sites/default/form-token").get_json()["token"]
+    posts = [comment(form_token=token), comment(form_token=token)]
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda pair: pair[0].test_client().post(path, json=pair[1]),
+                                zip(apps, posts)))
+    assert [a.status_code for a in answers] == [202, 202]
+    with pg_app.app_context():
+        timed = [db.session.get(Item, a.get_json()["id"]).form_served_at for a in answers]
+    assert sorted(t is None for t in timed) == [False, True]
+
+
 def test_workers_skip_rows_another_worker_holds(pg_app, other_process):
     """The queue is the item table: a batch claim skips a locked row instead of waiting
     for it, and the row is claimed once its lock goes (as when a worker is killed)."""

@@ -2,6 +2,7 @@
 purge-ips, demo-login, serve; import and export (moderation/importers/commands.py)."""
 import os
 import secrets
+import signal
 import subprocess
 import sys
 from datetime import timedelta
@@ -104,6 +105,9 @@ def register(app: Flask) -> None:
                                    "--loglevel=warning", "--without-gossip", "--without-mingle"])
         click.echo(f"{app.config['MODERATION_MODE']} mode: serving http://{host}:{port}/ "
                    f"with a worker (pid {worker.pid}); Ctrl-C stops both")
+        # A service manager stops us with SIGTERM, to this process only: leave through
+        # `finally` so that the worker goes too (Ctrl-C reaches both by itself).
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             limit = app.config["MAX_CONTENT_LENGTH"] or 2**20
             waitress.serve(app, host=host, port=port, threads=threads, channel_timeout=60,

@@ -87,3 +87,33 @@ def test_slow_clients_hold_no_thread(server):
     finally:
         for connection in slow:
             connection.close()
+
+
+def test_stopping_serve_stops_its_worker(tmp_path):
+    """A service manager sends SIGTERM to `flask serve` alone: its worker and beat go
+    with it, and nothing of the session is left running."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY")}
+    env.update(MODERATION_INSTANCE_PATH=str(tmp_path), FLASK_APP="moderation")
+    subprocess.run([FLASK, "init-db"], cwd=ROOT, env=env, check=True, capture_output=True)
+    port = free_port()
+    process = subprocess.Popen([FLASK, "serve", "--port", str(port)], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        wait(lambda: request(port, "GET", "/healthz")[0] == 200, 60, "flask serve")
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+        wait(lambda: not alive(process.pid), 30, "the worker to stop")
+    finally:
+        if alive(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def alive(group: int) -> bool:
+    """Whether any process of this process group is still running."""
+    try:
+        os.killpg(group, 0)
+        return True
+    except ProcessLookupError:
+        return False

@@ -67,6 +67,8 @@ def after_commit(session_factory, key: str, task) -> None:
     _handed_over.add(key)
 
     def handed_over(session) -> None:
+        if session.in_nested_transaction():
+            return  # a savepoint released (SQLAlchemy says after_commit): not committed yet
         added = session.info.pop(key, [])
         # Rows of a rolled-back transaction have no identity any more: skip them.
         ids = [state.identity[0] for state in map(inspect, added) if state.has_identity]

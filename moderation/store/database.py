@@ -24,6 +24,16 @@ def prepare(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 
+    # Python's sqlite3 begins a transaction only before an INSERT, UPDATE or DELETE; a
+    # SAVEPOINT issued outside one starts a transaction of its own, and its RELEASE then
+    # commits everything (a thread created for a comment that is later refused stayed).
+    # Begin first, so that a savepoint nests in the transaction the session commits.
+    @event.listens_for(engine, "savepoint")
+    def _on_savepoint(connection, _name):
+        raw = connection.connection.dbapi_connection
+        if not raw.in_transaction:
+            raw.execute("BEGIN")
+
 
 def prepare_broker(broker_url: str) -> None:
     """Put a SQLite broker file in WAL mode, which it keeps (a wake-up message then costs

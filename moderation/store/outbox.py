@@ -104,6 +104,8 @@ def _flushed(session: Session, _context) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: nothing is committed until the transaction is
     events = session.info.pop(FLUSHED, None)
     session.info.pop(ADDED, None)
     if not events or not has_app_context():

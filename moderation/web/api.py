@@ -61,15 +61,17 @@ def post_comment(site_key: str, thread_key: str):
     comment = intake.check_comment(thread_key, data)
     context = reader_context(data.get("form_token"), data.get("website"), site.id,
                              data.get("reader_token"))
-    reader = nudge.reader_key(current_app.secret_key, site.id, "thread:" + thread_key,
-                              comment.author_email)
-    if (asked := _nudge(site, reader, comment.body, data)) is not None:
-        return asked
+    # Received first, so that a banned author or a closed thread is refused before any
+    # nudge; a nudged comment is then rolled back and nothing of it is stored.
     item = intake.receive_comment(db.session, site, thread_key, comment, context,
                                   public_api.allowed_origins(site))
     db.session.flush()
+    reader = nudge.reader_key(current_app.secret_key, site.id, "thread:" + thread_key,
+                              comment.author_email)
     if data.get(intake.NUDGED) == "1":
         nudge.resolve(db.session, reader, comment.body, item.id)
+    elif (asked := _nudge(site, reader, comment.body, data)) is not None:
+        return asked
     token = tokens.status_token(current_app.secret_key, item.id)
     answer = idempotency.Answer(202, {"id": item.id, "status": item.status,
                                       "status_token": token, "status_url": status_url(token)})
@@ -89,13 +91,15 @@ def post_comment(site_key: str, thread_key: str):
 
 def _nudge(site: SiteInfo, reader: str, text: str, data: dict):
     """The 422 "nudge" answer when the comment scores at or above the site's nudge
-    threshold and the reader was not asked yet: nothing of the comment is stored, the
-    nudge is counted. None to go on. Uses a stored or cached model only: a process that
-    has none does not nudge rather than make the reader wait for a training run."""
+    threshold and the reader was not asked yet: the received comment is rolled back, so
+    nothing of it is stored, and the nudge is counted. None to go on. Uses a stored or
+    cached model only: a process that has none does not nudge rather than make the
+    reader wait for a training run."""
     detector = toxicity_learning.active_detector(db.session, max_age=10, build=False)
     asked = nudge.ask(detector, site.policy, text, data.get(intake.NUDGED) == "1")
     if asked is None:
         return None
+    db.session.rollback()
     nudge.record(db.session, site.id, reader, text, asked)
     db.session.commit()
     sent = data.get("body") or ""

@@ -54,6 +54,17 @@ def test_posting_anyway_stores_it_once_and_counts_posted(app, client):
         assert row.item_id == again.get_json()["id"] and row.score >= 0.75
 
 
+def test_a_nudge_spends_neither_the_form_token_nor_a_thread(app, client):
+    """The nudged post is rolled back whole: the same form token times the post sent
+    anyway, and a new thread is not kept for a comment that was not stored."""
+    token = client.get("/api/v1/sites/default/form-token").get_json()["token"]
+    assert client.post(URL, json={**READER, "body": TOXIC, "form_token": token}).status_code == 422
+    assert count(app, Thread) == 0
+    sent = client.post(URL, json={**READER, "body": TOXIC, "form_token": token, "nudged": "1"})
+    with app.app_context():
+        assert db.session.get(Item, sent.get_json()["id"]).form_served_at is not None
+
+
 def test_an_edited_resend_counts_as_edited(app, client):
     assert client.post(URL, json={**READER, "body": TOXIC}).status_code == 422
     kinder = client.post(URL, json={**READER, "body": "I disagree with you.", "nudged": "1"})

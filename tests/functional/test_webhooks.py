@@ -211,6 +211,23 @@ def test_a_rolled_back_decision_sends_nothing(app, client, receiver):
     assert receiver.requests == [] and deliveries(app) == []
 
 
+def test_consumers_hear_of_a_decision_only_when_its_transaction_commits(app, client):
+    """SQLAlchemy calls after_commit when a savepoint is released, too: the outbox's
+    consumers (page cache, dispatch, and from there deliveries) must wait for the real
+    commit, or a worker looks for rows no other connection can see yet."""
+    item_id = post_comment(client).get_json()["id"]
+    heard = []
+    app.extensions["outbox_consumers"].append(lambda events: heard.extend(e.type for e in events))
+    with app.app_context():
+        moderator = Moderator(username="m", password_hash="x", role="moderator")
+        db.session.add(moderator)
+        with db.session.begin_nested():
+            review.decide(db.session, item_id, "reject", moderator, reason="other")
+        assert heard == []  # the savepoint is released, nothing is committed
+        db.session.commit()
+    assert heard == ["item.status_changed"]
+
+
 @pytest.mark.parametrize("address, public", [
     ("93.184.216.34", True), ("2606:2800:220:1:248:1893:25c8:1946", True),
     ("127.0.0.1", False), ("10.1.2.3", False), ("172.16.0.9", False), ("192.168.1.1", False),

@@ -7,7 +7,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from zxcvbn import zxcvbn
 
 from moderation.store import AuditEvent, Moderator, utcnow
 
@@ -62,6 +61,9 @@ def check_password(password: str, username: str = "") -> None:
         raise AccountError(f"password must be at least {MIN_PASSWORD} characters")
     if len(password) > MAX_PASSWORD:
         raise AccountError(f"password may have at most {MAX_PASSWORD} characters")
+    # Imported here: its word lists cost every web process 13 MB, and only a password
+    # change needs them.
+    from zxcvbn import zxcvbn
     # zxcvbn refuses more than 72 characters; a guessable start makes a weak password.
     verdict = zxcvbn(password[:72], user_inputs=[username, "moderation", "moderator"])
     if verdict["score"] < MIN_STRENGTH:

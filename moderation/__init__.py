@@ -42,7 +42,8 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
     celery_init_app(app)
 
     cache = page_cache.PageCache(app.config["MODERATION_PAGE_CACHE_SIZE"],
-                                 app.config["MODERATION_PAGE_CACHE_SECONDS"])
+                                 app.config["MODERATION_PAGE_CACHE_SECONDS"],
+                                 int(app.config["MODERATION_PAGE_CACHE_MB"] * 2**20))
     announcements = page_cache.Announcements(
         cache, app.config["MODERATION_ANNOUNCE_URL"],
         f"moderation:{app.config['CELERY']['task_default_queue']}:threads")

@@ -49,6 +49,7 @@ def load(instance_path: str, env: Mapping[str, str] | None = None,
         "MODERATION_STATUS_TOKEN_DAYS": int(env.get("MODERATION_STATUS_TOKEN_DAYS", 90)),
         # Built comment pages kept per web process (mainsite/page_cache.py); 0 disables.
         "MODERATION_PAGE_CACHE_SIZE": int(env.get("MODERATION_PAGE_CACHE_SIZE", 4096)),
+        "MODERATION_PAGE_CACHE_MB": float(env.get("MODERATION_PAGE_CACHE_MB", 32)),
         # ... each at most this long, even if a change was not announced.
         "MODERATION_PAGE_CACHE_SECONDS": float(env.get("MODERATION_PAGE_CACHE_SECONDS", 60)),
         # Where changed threads are announced to every web process; without it every read

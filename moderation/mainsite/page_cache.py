@@ -36,11 +36,14 @@ class Page:
 
 class PageCache:
     """Built comment pages by (site, thread, limit, after), each with the ETag of the
-    revision it was built from."""
+    revision it was built from. At most `size` pages and `budget` bytes of them: a page
+    of a long thread is hundreds of kilobytes, and readers choose the keys, so a count
+    alone would not bound the process's memory. The least recently stored go first."""
 
-    def __init__(self, size: int = 4096, seconds: float = 60):
-        self.size, self.seconds = size, seconds
+    def __init__(self, size: int = 4096, seconds: float = 60, budget: int = 32 * 2**20):
+        self.size, self.seconds, self.budget = size, seconds, budget
         self.pages: OrderedDict = OrderedDict()
+        self.stored = 0  # bytes of the pages kept
         self.generation = 0  # bumped by every drop: a page built across one is not kept
         self._lock = threading.Lock()
 
@@ -50,19 +53,26 @@ class PageCache:
             return None
         if page.expires < time.monotonic():
             with self._lock:
-                self.pages.pop(key, None)
+                self._forget(key)
             return None
         return page
 
     def put(self, key, page: Page, generation: int) -> None:
-        if self.size <= 0:
+        if self.size <= 0 or len(page.body) > self.budget:
             return
         with self._lock:
             if generation != self.generation:
                 return  # a thread changed while this page was built: it may be stale
+            self._forget(key)
             self.pages[key] = page
-            if len(self.pages) > self.size:
-                self.pages.popitem(last=False)
+            self.stored += len(page.body)
+            while len(self.pages) > self.size or self.stored > self.budget:
+                self._forget(next(iter(self.pages)))
+
+    def _forget(self, key) -> None:
+        page = self.pages.pop(key, None)
+        if page is not None:
+            self.stored -= len(page.body)
 
     def drop(self, thread_ids: set[int]) -> None:
         """Forget the pages of these threads, and of threads that did not exist yet."""
@@ -70,12 +80,13 @@ class PageCache:
             self.generation += 1
             for key in [k for k, p in self.pages.items()
                         if p.thread_id is None or p.thread_id in thread_ids]:
-                del self.pages[key]
+                self._forget(key)
 
     def drop_all(self) -> None:
         with self._lock:
             self.generation += 1
             self.pages.clear()
+            self.stored = 0
 
 
 # Events that change their thread's page whatever they carry: a comment hidden while it

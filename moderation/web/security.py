@@ -30,7 +30,7 @@ def register(app: Flask) -> None:
 
 
 def headers_for(mimetype: str, path: str, is_secure: bool) -> list[tuple[str, str]]:
-    """The security headers of every answer (ready_pages.py sends them too)."""
+    """The security headers of every answer."""
     headers = [("X-Content-Type-Options", "nosniff"),
                ("Referrer-Policy", "strict-origin-when-cross-origin")]
     if mimetype == "text/html":

@@ -164,6 +164,8 @@ def decide(item_id: int):
                              message=request.form.get("message", ""))
     except LookupError:
         abort(404, f"no item {item_id}")
+    except review.ReasonError as exc:
+        return _refused(item_id, f"Not done: {exc}.", 422)
     except lifecycle.TransitionError as exc:
         return _refused(item_id, str(exc), 409)
     db.session.commit()
@@ -183,6 +185,10 @@ def decide_many():
     form = request.form
     if form.get("action") not in review.ACTIONS:
         return jsonify(error=f"unknown action {form.get('action')!r}"), 422
+    try:  # refused for all the items at once, before any of them changes
+        review.check_reason(form["action"], form.get("reason", ""))
+    except review.ReasonError as exc:
+        return jsonify(error=str(exc), field="reason"), 422
     results = []
     for item_id, version in pairs:
         try:

@@ -133,6 +133,7 @@ def _item_page(item_id: int, status: int = 200):
         actions=[a for a, to in review.ACTIONS.items() if to in lifecycle.allowed(found)],
         reasons=lifecycle.REASONS, thread=dossier.thread_around(db.session, found),
         histories=dossier.author_history(db.session, found),
+        cluster=dossier.cluster(db.session, found),
         notes=dossier.notes(db.session, item_id), edits=dossier.edits(db.session, item_id),
         messages=dossier.messages(db.session, item_id), editable=found.status in dossier.EDITABLE,
         edit_title=title, edit_body=body, labels=LABELS, action_keys=KEYS,

@@ -253,3 +253,35 @@ def test_only_a_spam_verdict_from_the_desk_becomes_a_spam_example(app):
     with app.app_context():
         examples = db.session.scalars(select(TrainingExample)).all()
         assert [(e.item_id, e.is_spam) for e in examples] == [(ids[2], True)]
+
+
+RELEASE = ("The city council will publish the full tram report on Monday, its press "
+           "office said in a statement sent to every local paper this morning.")
+
+
+def test_the_item_page_shows_the_cluster_and_copies_leave_a_regular_alone(app, client):
+    """The reported case end to end: a regular's pending comment, then two copies of its
+    text from other addresses. The copies go to spam, the regular's comment stays pending;
+    its page lists the copies with links, status, time, author and network."""
+    from tests.conftest import decide
+    first = post_comment(client, body="My street floods every spring; nobody cleans the drains.")
+    decide(app, first.get_json()["id"], "approve")
+    legit = post_comment(client, body=RELEASE).get_json()["id"]
+    copies = [client.post("/api/v1/sites/default/threads/t1/comments", json={
+        "body": RELEASE, "author_name": name, "author_email": f"{name.lower()}@example.net"},
+        environ_base={"REMOTE_ADDR": f"203.0.113.{n}"}).get_json()["id"]
+        for n, name in enumerate(("John", "Lena"), start=1)]
+    assert [status_of(app, i) for i in copies] == ["spam", "spam"]
+    assert status_of(app, legit) == "pending"
+    add_moderator(app)
+    log_in(client)
+    page = client.get(f"/review/items/{legit}").get_data(as_text=True)
+    assert "Same text elsewhere: 2 item(s) from 2 other author(s)" in page
+    cluster = page.split('<table class="cluster">')[1].split("</table>")[0]
+    for item_id, name in zip(copies, ("john", "lena")):
+        assert f'<a href="/review/items/{item_id}">#{item_id}</a> <span class="muted">later</span>' in cluster
+        assert f"{name}@example.net" in cluster
+    assert cluster.count('status-spam">spam<') == 2 and "exact" in cluster
+    assert "its author has approved items" in page  # the campaign mark in the signals
+    back = client.get(f"/review/items/{copies[1]}").get_data(as_text=True)
+    assert f'<a href="/review/items/{legit}">#{legit}</a> <span class="muted">earlier</span>' in back

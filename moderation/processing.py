@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from moderation import lifecycle, sanitising
 from moderation.community import policy as community_policy
 from moderation.community import standing
+from moderation.intake import KIND_FIELDS
 from moderation.spam import campaigns, duplicates, learning, scorer
 from moderation.spam.signals import Sample
 from moderation.store import Item, utcnow
@@ -32,7 +33,9 @@ def policy_of(item: Item) -> dict:
 
 
 def sample_of(item: Item) -> Sample:
+    own = KIND_FIELDS.get(item.kind, {})  # a comment's thread_url is the site's page
     return Sample(text=item.body_raw, kind=item.kind, title=item.title,
+                  fields=tuple((k, str(v)) for k, v in (item.fields or {}).items() if k in own),
                   author_name=item.author_name, author_email=item.author_email, ip=item.ip,
                   ip_prefix=item.ip_prefix, honeypot=item.honeypot,
                   form_served_at=item.form_served_at, received_at=item.created_at,

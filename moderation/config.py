@@ -153,6 +153,8 @@ def _accounts(env: Mapping[str, str]) -> dict:
         "MODERATION_CLAIM_MINUTES": float(env.get("MODERATION_CLAIM_MINUTES", 5)),
         "MODERATION_UNDO_SECONDS": float(env.get("MODERATION_UNDO_SECONDS", 5)),
         "MODERATION_POLL_SECONDS": float(env.get("MODERATION_POLL_SECONDS", 10)),
+        # /admin/models: each site's threshold measured on its latest verdicts.
+        "MODERATION_THRESHOLD_DECISIONS": int(env.get("MODERATION_THRESHOLD_DECISIONS", 500)),
     }
 
 

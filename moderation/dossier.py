@@ -1,17 +1,21 @@
 """What a moderator reads and writes about one item besides its status: the thread
-around it, the author's history, internal notes, and edits made before approval."""
+around it, the author's history, the other items with the same text (a campaign's
+cluster), internal notes, and edits made before approval."""
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from moderation.intake import BODY_MAX, TITLE_MAX, IntakeError
+from moderation.processing import sample_of
 from moderation.review import NOTE_MAX
 from moderation.sanitising import clean
+from moderation.spam import duplicates
 from moderation.store import Item, ItemEdit, Moderator, Note, SubmitterMessage, outbox, utcnow
 
 NEIGHBOURS = 3
 HISTORY_LATEST = 5
+CLUSTER_SHOWN = 30
 EDITABLE = ("pending", "spam")  # before approval only: the published text is what was approved
 
 
@@ -63,6 +67,27 @@ def author_history(session: Session, item: Item) -> list[History]:
                                  .limit(HISTORY_LATEST)).all()
         found.append(History(label, key, counts, list(latest)))
     return found
+
+
+@dataclass
+class Cluster:
+    """The other items with the same or nearly the same text (a campaign, or a press
+    release sent by many), oldest first, each with its similarity (1.0: the same text)."""
+    copies: list[tuple[Item, float]] = field(default_factory=list)
+    more: int = 0  # found but not shown
+    other_authors: int = 0
+
+
+def cluster(session: Session, item: Item) -> Cluster:
+    """The item's near-duplicate cluster as the duplicate detector finds it now
+    (earlier and later items, any status, from the stored fingerprint), at most
+    CLUSTER_SHOWN of them."""
+    found = duplicates.find_stored(sample_of(item), session)
+    similarity = {**{i: 1.0 for i in found.exact}, **dict(found.near)}
+    shown = sorted(similarity)[:CLUSTER_SHOWN]
+    items = session.scalars(select(Item).where(Item.id.in_(shown)).order_by(Item.id)).all()
+    return Cluster([(other, similarity[other.id]) for other in items],
+                   len(similarity) - len(shown), found.other_authors)
 
 
 def current_text(session: Session, item: Item) -> tuple[str, str]:

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 from moderation import lifecycle, sanitising
 from moderation.community import policy as community_policy
 from moderation.community import standing
-from moderation.spam import duplicates, learning, scorer
-from moderation.spam.signals import Sample, Signal
+from moderation.intake import KIND_FIELDS
+from moderation.spam import campaigns, duplicates, learning, scorer
+from moderation.spam.signals import Sample
 from moderation.store import Item, utcnow
 from moderation.toxicity import policy as toxicity_policy
 from moderation.toxicity import scoring as toxicity
@@ -32,7 +33,9 @@ def policy_of(item: Item) -> dict:
 
 
 def sample_of(item: Item) -> Sample:
+    own = KIND_FIELDS.get(item.kind, {})  # a comment's thread_url is the site's page
     return Sample(text=item.body_raw, kind=item.kind, title=item.title,
+                  fields=tuple((k, str(v)) for k, v in (item.fields or {}).items() if k in own),
                   author_name=item.author_name, author_email=item.author_email, ip=item.ip,
                   ip_prefix=item.ip_prefix, honeypot=item.honeypot,
                   form_served_at=item.form_served_at, received_at=item.created_at,
@@ -113,7 +116,7 @@ def _process_locked(session: Session, item: Item, classifier, detector) -> None:
     item.signals = [s.as_dict() for s in result.signals]
     lifecycle.move(session, item, to, note=note)
     if to == "spam" and duplicates.is_campaign(result.signals):
-        gather_campaign(session, item, sample)
+        campaigns.gather(session, item, sample)
 
 
 def hold(session: Session, item_id: int, error: Exception) -> Item | None:
@@ -147,22 +150,6 @@ def route(session: Session, item: Item, result: scorer.Score, policy: dict) -> t
         if item.verified_reader and _regular(session, item, policy):
             return "approved", f"score {result.value:.2f}, a verified regular"
     return "pending", f"score {result.value:.2f}"
-
-
-def gather_campaign(session: Session, item: Item, sample: Sample) -> None:
-    """Send the campaign's earlier items that still wait in `pending` (no moderator has
-    decided them) to `spam` with it, each pointing at this item: the cluster lands in
-    the spam queue together. Decided items are left as moderators left them."""
-    cluster = duplicates.find(sample, session)
-    for other in session.scalars(select(Item).where(Item.id.in_(cluster.ids),
-                                                    Item.status == "pending")
-                                 .with_for_update()):
-        signal = Signal("duplicate", 0.8, f"same or nearly the same text as item #{item.id}, "
-                                          f"a campaign from {cluster.other_authors + 1} authors")
-        signals = [s for s in other.signals if s["name"] != "duplicate"] + [signal.as_dict()]
-        other.signals = signals
-        other.score = scorer.combine([Signal(**s) for s in signals])
-        lifecycle.move(session, other, "spam", note=f"campaign: near-duplicate of spam item #{item.id}")
 
 
 def _regular(session: Session, item: Item, policy: dict) -> bool:

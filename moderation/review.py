@@ -172,6 +172,22 @@ def counts(session: Session) -> dict[str, int]:
     return found
 
 
+class ReasonError(lifecycle.TransitionError):
+    """A rejection without a reason, or with one that is not a reason code: bad input
+    (the form or the JSON answers 422), not a conflict with another moderator."""
+
+
+def check_reason(action: str, reason: str) -> None:
+    """Raise ReasonError unless `reason` fits `action`. A rejection needs one of
+    lifecycle.REASONS, chosen: there is no default, because the reason "spam" also
+    teaches the spam model (learning.verdict) and an abusive comment is not spam."""
+    if action == "reject" and not reason:
+        raise ReasonError(f"choose the reason for rejecting it (one of "
+                          f"{', '.join(lifecycle.REASONS)}); nothing was changed")
+    if reason and reason not in lifecycle.REASONS:
+        raise ReasonError(f"unknown reason {reason[:40]!r}; use one of {', '.join(lifecycle.REASONS)}")
+
+
 def decide(session: Session, item_id: int, action: str, moderator: Moderator, *,
            version: int | None = None, reason: str = "", note: str = "",
            message: str = "") -> Item:
@@ -181,7 +197,8 @@ def decide(session: Session, item_id: int, action: str, moderator: Moderator, *,
     `note` stays internal (the Decision's note); `message` is shown to the submitter on
     their status page. Raises LookupError for a missing item and
     lifecycle.TransitionError for an unknown action, an action the item's status does
-    not allow, a stale version or a message that is too long.
+    not allow, a stale version or a message that is too long (its subclass ReasonError
+    for a rejection without a reason code).
 
     The same action sent again (the page's copy of a held action, resent after the page
     that held it was left) changes nothing and returns the item: the item is one version
@@ -198,8 +215,7 @@ def decide(session: Session, item_id: int, action: str, moderator: Moderator, *,
     if version is not None and item.version == version + 1 and _latest_is(session, item, moderator,
                                                                            ACTIONS[action]):
         return item
-    if action == "reject" and not reason:  # no default: "spam" would also teach the model
-        raise lifecycle.TransitionError("choose the reason for rejecting it")
+    check_reason(action, reason)
     decision = lifecycle.move(session, item, ACTIONS[action], moderator=moderator,
                               reason=reason, note=note, expected_version=version)
     if message:

@@ -103,11 +103,30 @@ BOTH_QUERY = union_all(select(_EXACT.subquery()), select(_NEAR.subquery()))
 
 def find(sample: Sample, session: Session) -> Cluster:
     """Recent items with the same or nearly the same text as sample, by anyone."""
-    if len(sample.text.strip()) < MIN_LENGTH or sample.received_at is None:
+    if not _searchable(sample):
         return Cluster([], [], 0)
+    return _match(sample, session, signature(sample.text))
+
+
+def find_stored(sample: Sample, session: Session) -> Cluster:
+    """find() for a stored item (sample.item_id), from the fingerprint processing kept:
+    the item page shows the cluster without computing a MinHash, so web processes never
+    load datasketch. An item without one (not processed yet, or short) gets its exact
+    copies only."""
+    if not _searchable(sample):
+        return Cluster([], [], 0)
+    stored = session.scalar(select(_fingerprint.c.signature)
+                            .where(_fingerprint.c.item_id == sample.item_id))
+    return _match(sample, session, None if stored is None else np.frombuffer(stored, np.uint32))
+
+
+def _searchable(sample: Sample) -> bool:
+    return len(sample.text.strip()) >= MIN_LENGTH and sample.received_at is not None
+
+
+def _match(sample: Sample, session: Session, values: np.ndarray | None) -> Cluster:
     params = {"hash": body_hash(sample.text), "item_id": sample.item_id or 0,  # ids start at 1
               "since": sample.received_at - WINDOW}
-    values = signature(sample.text)
     if values is None:
         rows = session.execute(EXACT_QUERY, params).all()
     else:

@@ -29,6 +29,9 @@ class Sample:
     text: str
     kind: str = "comment"
     title: str = ""
+    # The kind's own fields as the reader typed them, (name, value): a deal's link, a
+    # tip's source URL, a column's author bio... Their links are checked as the text's.
+    fields: tuple[tuple[str, str], ...] = ()
     author_name: str = ""
     author_email: str = ""
     ip: str = ""

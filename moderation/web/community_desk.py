@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from moderation import lifecycle, threads
+from moderation import lifecycle, review, threads
 from moderation.community import reports, standing
 from moderation.extensions import db
 from moderation.store import Item, Site, Thread
@@ -26,8 +26,7 @@ def resolve_reports(item_id: int):
         if action == "keep":
             reports.keep(db.session, item_id, current_user)
         elif action == "remove":
-            if not reason:
-                raise lifecycle.TransitionError("choose the reason for removing it")
+            review.check_reason("reject", reason)
             reports.remove(db.session, item_id, current_user, reason,
                            request.form.get("note", "").strip()[:2000])
         else:

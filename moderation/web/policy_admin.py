@@ -1,18 +1,20 @@
 """Admin pages for spam policy: per-site word lists, blocked domains and thresholds;
-the classifier's versions (list, activate to roll back). Also `flask --app moderation
+the classifier's versions (list, activate to roll back) and each site's threshold with
+what it gives on the site's own verdicts (set it there too). Also `flask --app moderation
 spam-model list|train|activate ID`, and the filter that links "#123" in signal details
 to the item page (the cluster of a campaign)."""
 import re
 
 import click
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from moderation.community import policy as community_policy
 from moderation.extensions import db
 from moderation.processing import DEFAULT_POLICY
-from moderation.spam import learning, words
+from moderation.spam import learning, thresholds, words
 from moderation.store import Site
 from moderation.toxicity import learning as toxicity_learning
 from moderation.toxicity import nudge
@@ -39,10 +41,7 @@ def parse_policy(form) -> dict:
         lines = [line.strip() for line in form.get(name, "").splitlines()]
         policy[name] = sorted({line.lower() for line in lines if line})[:2000]
     for name in ("spam_threshold", "auto_approve_below"):
-        value = float(form.get(name, DEFAULT_POLICY[name]))
-        if not 0 < value <= 1:
-            raise ValueError(f"{name.replace('_', ' ')} must be between 0 and 1")
-        policy[name] = value
+        policy[name] = thresholds.parse(form.get(name, DEFAULT_POLICY[name]), name.replace("_", " "))
     policy["auto_approve"] = form.get("auto_approve") == "1"
     policy.update(community_policy.parse(form))
     policy.update(toxicity_policy.parse(form))
@@ -77,10 +76,35 @@ def update_policy(site_key: str):
 @bp.get("/models")
 @admin_required
 def models_list():
+    return _models_page()
+
+
+def _models_page(status: int = 200):
+    window = current_app.config["MODERATION_THRESHOLD_DECISIONS"]
     return render_template("admin/models.html", versions=learning.versions(db.session),
                            waiting=learning.waiting_examples(db.session),
+                           sites=thresholds.overview(db.session, window), window=window,
                            toxicity_versions=toxicity_learning.versions(db.session),
-                           toxicity_waiting=toxicity_learning.waiting_examples(db.session))
+                           toxicity_waiting=toxicity_learning.waiting_examples(db.session)), status
+
+
+@bp.post("/models/sites/<site_key>/threshold")
+@admin_required
+def set_threshold(site_key: str):
+    """Field `spam_threshold`: the site's new threshold, in (0, 1]; audited."""
+    site = db.session.scalar(select(Site).where(Site.key == site_key)) or abort(404)
+    try:
+        value = thresholds.set_threshold(db.session, site, request.form.get("spam_threshold", ""),
+                                         current_user)
+    except thresholds.ThresholdError as exc:
+        db.session.rollback()
+        flash(f"Not saved: {exc}.", "error")
+        return _models_page(422)
+    db.session.commit()
+    current_app.extensions["site_cache"].forget()
+    flash(f"The spam threshold of {site.key} is now {value:g}; items are routed by it from "
+          "the next one processed.", "ok")
+    return redirect(url_for("policy_admin.models_list", _anchor="thresholds"), code=303)
 
 
 @bp.post("/models/retrain")

@@ -133,6 +133,7 @@ def _item_page(item_id: int, status: int = 200):
         actions=[a for a, to in review.ACTIONS.items() if to in lifecycle.allowed(found)],
         reasons=lifecycle.REASONS, thread=dossier.thread_around(db.session, found),
         histories=dossier.author_history(db.session, found),
+        cluster=dossier.cluster(db.session, found),
         notes=dossier.notes(db.session, item_id), edits=dossier.edits(db.session, item_id),
         messages=dossier.messages(db.session, item_id), editable=found.status in dossier.EDITABLE,
         edit_title=title, edit_body=body, labels=LABELS, action_keys=KEYS,
@@ -164,6 +165,8 @@ def decide(item_id: int):
                              message=request.form.get("message", ""))
     except LookupError:
         abort(404, f"no item {item_id}")
+    except review.ReasonError as exc:
+        return _refused(item_id, f"Not done: {exc}.", 422)
     except lifecycle.TransitionError as exc:
         return _refused(item_id, str(exc), 409)
     db.session.commit()
@@ -183,6 +186,10 @@ def decide_many():
     form = request.form
     if form.get("action") not in review.ACTIONS:
         return jsonify(error=f"unknown action {form.get('action')!r}"), 422
+    try:  # refused for all the items at once, before any of them changes
+        review.check_reason(form["action"], form.get("reason", ""))
+    except review.ReasonError as exc:
+        return jsonify(error=str(exc), field="reason"), 422
     results = []
     for item_id, version in pairs:
         try:

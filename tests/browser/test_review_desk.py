@@ -152,3 +152,23 @@ def test_two_moderators_on_the_same_item(browser, desk):
     finally:
         alice_context.close()
         bob_context.close()
+
+
+def test_the_reject_picker_has_no_default_reason(page, desk):
+    """Rejecting from the queue without choosing a reason sends nothing: the dialog
+    stays open and asks for one; with one chosen the item is rejected for it."""
+    add_moderator(desk.app, "alice")
+    item_id = make_item(desk.app, body="Rude but not spam")
+    log_in(page, desk.url, "alice")
+    page.goto(f"{desk.url}/review/")
+    page.keyboard.press("r")
+    dialog = page.locator("#reason-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("input[name=reason]:checked")).to_have_count(0)
+    dialog.locator("button[value=reject]").click()
+    expect(dialog).to_be_visible()  # the browser asks for the required choice
+    assert item(desk.app, item_id) == ("pending", "")
+    page.keyboard.press("2")  # abuse
+    dialog.locator("button[value=reject]").click()
+    expect(row(page, item_id)).to_be_hidden()
+    assert item(desk.app, item_id) == ("rejected", "abuse")

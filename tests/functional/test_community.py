@@ -213,6 +213,6 @@ def test_a_rejection_needs_a_reason(app, client):
     refused = client.post(f"/review/items/{comment}/decide", data={
         "action": "reject", "version": str(item(app, comment).version),
         "csrf_token": csrf_from(shown)})
-    assert refused.status_code == 409 and "choose the reason" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "choose the reason" in refused.get_data(as_text=True)
     assert item(app, comment).status == "pending"
     assert '<option value="" selected disabled>choose…</option>' in shown

@@ -215,3 +215,73 @@ def test_changes_report_other_moderators_decisions_and_counts(app):
     again = alice.get(f"/review/changes?since={changes['last']}&ids={item_id}").get_json()
     assert again["decided"] == []
     assert alice.get("/review/changes?since=x").status_code == 400
+
+
+def test_a_bulk_rejection_without_a_reason_is_refused_whole_and_changes_nothing(app):
+    """The queue's reject has no default reason: the JSON answer names the missing
+    reason, and none of the items moves, not even the first."""
+    from moderation.store import Decision
+    alice, _ = two_moderators(app)
+    ids = [make_item(app, body=f"Borderline remark {n}") for n in range(2)]
+    token = csrf_from(alice.get("/review/").get_data(as_text=True))
+    items = ",".join(f"{i}:{version_of(app, i)}" for i in ids)
+    for reason in ("", "because"):
+        refused = alice.post("/review/decide", data={"action": "reject", "reason": reason,
+                                                     "items": items, "csrf_token": token})
+        assert refused.status_code == 422
+        answer = refused.get_json()
+        assert answer["field"] == "reason" and "reason" in answer["error"]
+        assert "off_topic" in answer["error"]  # the choices are named
+    assert [status_of(app, i) for i in ids] == ["pending", "pending"]
+    with app.app_context():
+        assert db.session.scalar(select(Decision).where(Decision.moderator_id.is_not(None))) is None
+
+
+def test_only_a_spam_verdict_from_the_desk_becomes_a_spam_example(app):
+    """Rejected for abuse or off topic through the desk's own path: no training example,
+    so the spam model never learns that incivility is spam; rejected as spam: one."""
+    from moderation.store import TrainingExample
+    alice, _ = two_moderators(app)
+    reasons = ("abuse", "off_topic", "spam")
+    ids = [make_item(app, body=f"A rude remark number {n}") for n in range(3)]
+    token = csrf_from(alice.get("/review/").get_data(as_text=True))
+    for item_id, reason in zip(ids, reasons):
+        answer = alice.post("/review/decide", data={
+            "action": "reject", "reason": reason, "csrf_token": token,
+            "items": f"{item_id}:{version_of(app, item_id)}"}).get_json()
+        assert answer["results"][0]["ok"], answer
+    with app.app_context():
+        examples = db.session.scalars(select(TrainingExample)).all()
+        assert [(e.item_id, e.is_spam) for e in examples] == [(ids[2], True)]
+
+
+RELEASE = ("The city council will publish the full tram report on Monday, its press "
+           "office said in a statement sent to every local paper this morning.")
+
+
+def test_the_item_page_shows_the_cluster_and_copies_leave_a_regular_alone(app, client):
+    """The reported case end to end: a regular's pending comment, then two copies of its
+    text from other addresses. The copies go to spam, the regular's comment stays pending;
+    its page lists the copies with links, status, time, author and network."""
+    from tests.conftest import decide
+    first = post_comment(client, body="My street floods every spring; nobody cleans the drains.")
+    decide(app, first.get_json()["id"], "approve")
+    legit = post_comment(client, body=RELEASE).get_json()["id"]
+    copies = [client.post("/api/v1/sites/default/threads/t1/comments", json={
+        "body": RELEASE, "author_name": name, "author_email": f"{name.lower()}@example.net"},
+        environ_base={"REMOTE_ADDR": f"203.0.113.{n}"}).get_json()["id"]
+        for n, name in enumerate(("John", "Lena"), start=1)]
+    assert [status_of(app, i) for i in copies] == ["spam", "spam"]
+    assert status_of(app, legit) == "pending"
+    add_moderator(app)
+    log_in(client)
+    page = client.get(f"/review/items/{legit}").get_data(as_text=True)
+    assert "Same text elsewhere: 2 item(s) from 2 other author(s)" in page
+    cluster = page.split('<table class="cluster">')[1].split("</table>")[0]
+    for item_id, name in zip(copies, ("john", "lena")):
+        assert f'<a href="/review/items/{item_id}">#{item_id}</a> <span class="muted">later</span>' in cluster
+        assert f"{name}@example.net" in cluster
+    assert cluster.count('status-spam">spam<') == 2 and "exact" in cluster
+    assert "its author has approved items" in page  # the campaign mark in the signals
+    back = client.get(f"/review/items/{copies[1]}").get_data(as_text=True)
+    assert f'<a href="/review/items/{legit}">#{legit}</a> <span class="muted">earlier</span>' in back

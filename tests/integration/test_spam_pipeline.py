@@ -57,6 +57,33 @@ def test_a_campaign_under_many_names_lands_in_spam_as_a_cluster(pg_app, worker):
     assert all(f'href="/review/items/{i}"' in page for i in ids[:-1])
 
 
+RELEASE = ("The harbour authority will publish its dredging plan for the east quay on "
+           "Thursday, its press office said in a statement sent to the local papers.")
+
+
+def test_later_copies_leave_a_regulars_pending_comment_alone(pg_app, worker):
+    """The reported case through the worker on PostgreSQL (the vouching is one SQL
+    statement): a regular's pending comment, then two copies of its text from other
+    addresses. The copies go to spam; the regular's comment stays pending, marked."""
+    earlier = processed(pg_app, post(pg_app, "The east quay car park was full again on "
+                                             "Saturday, the new signs do not help.", 900))
+    with pg_app.app_context():
+        mod = Moderator(username="campaign-it-mod", password_hash="x")
+        db.session.add(mod)
+        db.session.flush()
+        review.decide(db.session, earlier.id, "approve", mod)
+        db.session.commit()
+    legit = processed(pg_app, post(pg_app, RELEASE, 900, "release-it"))
+    assert legit.status == "pending", legit.signals
+    copies = [processed(pg_app, post(pg_app, RELEASE, n, "release-it")) for n in (901, 902)]
+    copies = [processed(pg_app, c.id) for c in copies]  # re-read: the second gathers the first
+    assert [c.status for c in copies] == ["spam", "spam"]
+    legit = processed(pg_app, legit.id)
+    assert legit.status == "pending"
+    [mark] = [s for s in legit.signals if s["name"] == "campaign"]
+    assert "its author has approved items" in mark["detail"]
+
+
 def moderator_page(app, item_id):
     from tests.conftest import add_moderator, log_in
     add_moderator(app, "spam-it-admin", role="admin")

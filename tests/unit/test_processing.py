@@ -142,3 +142,61 @@ def test_a_model_that_cannot_load_is_recorded_and_holds_the_item(session):
     [signal] = [s for s in item.signals if s["name"] == "classifier"]
     assert not signal["checked"] and "bad blob" in signal["detail"]
     assert item.status == "pending"
+
+
+RELEASE = ("The city council will publish the full tram report on Monday, its press "
+           "office said in a statement sent to every local paper this morning.")
+
+
+def copy_from(session, name, body=RELEASE):
+    item = intake.receive_comment(session, "default", "t", {
+        "author_name": name, "author_email": f"{name.lower()}@example.net", "body": body},
+        intake.Context(ip="203.0.113.9"))
+    session.flush()
+    processing.process(session, item.id, Fixed(0.05))
+    return item
+
+
+def test_later_copies_from_other_addresses_do_not_move_an_author_with_history(session):
+    """The reported case: a legitimate pending comment went to spam because two copies
+    of its text arrived later from other addresses. Its author has approved items: it
+    stays pending, marked, for a moderator; the later copies go to spam."""
+    from moderation import lifecycle
+    earlier = receive(session, body="My street floods every spring; the drains are never cleaned.")
+    processing.process(session, earlier.id, Fixed(0.05))
+    lifecycle.move(session, earlier, "approved")
+    legit = receive(session, body=RELEASE)
+    processing.process(session, legit.id, Fixed(0.05))
+    assert legit.status == "pending"
+    copies = [copy_from(session, name) for name in ("John", "Lena")]
+    assert [c.status for c in copies] == ["spam", "spam"]  # John's joined Lena's campaign
+    assert legit.status == "pending" and len(legit.decisions) == 1
+    [mark] = [s for s in legit.signals if s["name"] == "campaign"]
+    assert mark["weight"] == 0 and "its author has approved items" in mark["detail"]
+    assert f"#{copies[1].id}" in mark["detail"]
+    copy_from(session, "Omar")  # more copies: still left alone, marked once
+    assert legit.status == "pending"
+    assert [s["name"] for s in legit.signals].count("campaign") == 1
+
+
+def test_a_first_time_author_is_still_gathered_but_not_once_a_moderator_saw_it(session):
+    from moderation import lifecycle, review
+    from moderation.store import Moderator
+    mod = Moderator(username="mod", password_hash="x")
+    session.add(mod)
+    other_text = "Win a free cruise for two, just reply with your bank details to claim it today"
+    for text, seen in ((CAMPAIGN.format(name="x"), "returned"), (other_text, "opened")):
+        unseen, vouched = (copy_from(session, f"{name}{seen}", text) for name in ("Ann", "Ben"))
+        if seen == "returned":
+            lifecycle.move(session, vouched, "spam")
+            lifecycle.move(session, vouched, "pending", moderator=mod)  # "not spam"
+        else:
+            review.claim(session, vouched.id, mod, minutes=5)
+        assert (unseen.status, vouched.status) == ("pending", "pending")
+        last = copy_from(session, f"Cem{seen}", text)
+        assert last.status == "spam"
+        assert unseen.status == "spam" and "campaign" in unseen.decisions[-1].note
+        assert vouched.status == "pending"
+        [mark] = [s["detail"] for s in vouched.signals if s["name"] == "campaign"]
+        assert ("a moderator decided it before" if seen == "returned"
+                else "a moderator has opened it") in mark
